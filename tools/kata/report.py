@@ -1,0 +1,249 @@
+"""Grade reports: the verdict of one `kata grade`, as terminal lines and as results.json (v3)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from kata.catalog import Kata
+from kata.grading import Check
+
+
+@dataclass
+class UserTests:
+    """How the learner's own tests fared: on the reference, on each planted bug, on their code."""
+
+    file: str
+    passed_on_reference: bool = False
+    failing_on_reference: list[str] = field(default_factory=list)
+    reference_messages: list[str] = field(default_factory=list)
+    bugs_caught: int = 0
+    bugs_total: int = 0
+    missed: list[str] = field(default_factory=list)
+    passed_on_solution: bool | None = None
+    failing_on_solution: list[str] = field(default_factory=list)
+    error: str = ""
+
+    @property
+    def trustworthy(self) -> bool:
+        return not self.error and self.passed_on_reference
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "passed_on_reference": self.passed_on_reference,
+            "failing_on_reference": self.failing_on_reference,
+            "bugs_caught": self.bugs_caught,
+            "bugs_total": self.bugs_total,
+            "missed": self.missed,
+            "passed_on_solution": bool(self.passed_on_solution),
+            "error": self.error,
+        }
+
+
+@dataclass
+class Report:
+    """Everything one `kata grade` found out."""
+
+    kata: Kata
+    solution: str
+    seed: int
+    profile: str
+    checks: list[Check] = field(default_factory=list)
+    quality: list[Check] = field(default_factory=list)
+    error: str = ""
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    duration_s: float = 0.0
+    strict_quality: bool = False
+    elapsed_minutes: float | None = None
+    level: int | None = None
+    user_tests: UserTests | None = None
+
+    @property
+    def status(self) -> str:
+        """``error`` if nothing could be graded, ``pass`` if every counted check passed, else ``fail``."""
+        if self.error:
+            return "error"
+        counted = self.checks + (self.quality if self.strict_quality else [])
+        ok = counted and all(c.passed for c in counted) and not self.problems
+        return "pass" if ok else "fail"
+
+    @property
+    def exit_code(self) -> int:
+        return {"pass": 0, "fail": 1}.get(self.status, 2)
+
+    def message(self) -> str:
+        if self.error:
+            return self.error
+        failed = [c for c in self.checks if not c.passed]
+        parts = [f"{len(failed)} of {len(self.checks)} checks did not pass"] if failed else []
+        return "; ".join(parts + self.problems)
+
+    def reproduce(self) -> str:
+        level = f" --level {self.level}" if self.level else ""
+        profile = "" if self.profile == "quick" else f" --profile {self.profile}"
+        target = " --reference" if self.solution == "reference" else f" --solution {self.solution}"
+        return f"kata grade {self.kata.id}{target} --seed {self.seed}{profile}{level}"
+
+    def summary(self) -> str:
+        """``Level 1 4/4 · Level 2 3/5 · 72%``: passed/total per level and overall."""
+        levels = sorted({c.level for c in self.checks})
+        parts = []
+        for level in levels:
+            mine = [c for c in self.checks if c.level == level]
+            parts.append(f"Level {level} {sum(c.passed for c in mine)}/{len(mine)}")
+        total = len(self.checks)
+        percent = round(100 * sum(c.passed for c in self.checks) / total) if total else 0
+        return " · ".join([*parts, f"{percent}%"])
+
+    def as_json(self) -> dict[str, Any]:
+        """Exercism's test-runner results.json, version 3, plus this project's fields."""
+        data: dict[str, Any] = {
+            "version": 3,
+            "status": self.status,
+            "kata": self.kata.id,
+            "seed": self.seed,
+            "profile": self.profile,
+            "duration_s": round(self.duration_s, 3),
+            "score": {"passed": sum(c.passed for c in self.checks), "total": len(self.checks)},
+            "tests": [
+                {
+                    "name": c.name,
+                    "status": c.status,
+                    "message": self._check_message(c) or None,
+                    "output": c.output[:500] or None,
+                    "test_code": c.example,
+                    "task_id": c.level or None,
+                    "level": c.level or None,
+                    "kind": c.kind,
+                    "clauses": c.clauses,
+                }
+                for c in self.checks + self.quality
+            ],
+        }
+        if self.status != "pass":
+            data["message"] = self.message()
+        if self.notes:
+            data["notes"] = self.notes
+        if self.user_tests is not None:
+            data["user_tests"] = self.user_tests.as_json()
+        return data
+
+    def _check_message(self, check: Check) -> str:
+        if check.passed:
+            return ""
+        where = f"\n(at {check.where})" if check.where else ""
+        return check.message + where
+
+    def write_json(self, path: Path) -> None:
+        path.write_text(json.dumps(self.as_json(), indent=2) + "\n", encoding="utf-8")
+
+
+def use_colour(stream: TextIO) -> bool:
+    """Colour on a terminal, never under NO_COLOR or when piped."""
+    return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
+
+
+class Printer:
+    """Writes a report to a terminal line by line, as checks finish."""
+
+    def __init__(self, kata: Kata, stream: TextIO = sys.stdout, colour: bool | None = None) -> None:
+        self.kata = kata
+        self.stream = stream
+        self.colour = use_colour(stream) if colour is None else colour
+        encoding = (getattr(stream, "encoding", None) or "").lower()
+        self.marks = ("✓", "✗") if encoding.startswith("utf") else ("+", "x")
+        self._level: int | None = None
+
+    def _paint(self, text: str, code: str) -> str:
+        return f"\033[{code}m{text}\033[0m" if self.colour else text
+
+    def line(self, text: str = "") -> None:
+        print(text, file=self.stream, flush=True)
+
+    def header(self, report: Report) -> None:
+        self.line(self._paint(f"{self.kata.title} ({self.kata.id})", "1"))
+        self.line(f"solution: {report.solution} · seed {report.seed} · profile {report.profile}")
+
+    def check(self, check: Check) -> None:
+        """One line for a finished check; for a failure, what it tests and how to see it fail."""
+        if check.level != self._level and check.kind != "quality":
+            self._level = check.level
+            name = self.kata.level_name(check.level)
+            self.line(self._paint(f"Level {check.level}" + (f" — {name}" if name else ""), "1"))
+        ok, bad = self.marks
+        kind = f" [{check.kind}]" if check.kind == "performance" else ""
+        if check.passed:
+            self.line(f"  {self._paint(ok, '32')} {check.name}{kind}")
+            return
+        self.line(f"  {self._paint(bad, '31')} {check.name}{kind}")
+        for clause in check.clauses:
+            text = self.kata.clauses.get(clause, "")
+            self.line(textwrap.fill(f"{clause}: {text}", width=96, initial_indent="      ",
+                                    subsequent_indent="      "))
+        self.block(check.message, "")
+        if check.where:
+            self.line(f"      at {check.where}")
+        if check.example:
+            self.block(check.example, "minimal failing example:")
+        if check.output.strip():
+            self.block(check.output, "your code printed:")
+
+    def block(self, text: str, title: str) -> None:
+        lines = text.strip().splitlines()
+        if not lines:
+            return
+        if title:
+            self.line(f"      {title}")
+        shown = lines[:40]
+        for line in shown:
+            self.line(("        " if title else "      ") + line)
+        if len(lines) > len(shown):
+            self.line(f"        [... {len(lines) - len(shown)} more lines]")
+
+    def footer(self, report: Report) -> None:
+        if report.quality:
+            self.line(self._paint("Code quality" + ("" if report.strict_quality else
+                                                    " (reported, not counted)"), "1"))
+            for check in report.quality:
+                self.check(check)
+        for note in report.notes:
+            self.line(f"note: {note}")
+        if report.user_tests is not None:
+            self.user_tests(report.user_tests)
+        if report.error:
+            self.line(self._paint("error: ", "31") + report.error)
+        for problem in report.problems:
+            self.line(self._paint("problem: ", "31") + problem)
+        if report.checks:
+            colour = "32" if report.status == "pass" else "31"
+            self.line(self._paint(report.summary(), "1;" + colour))
+        if report.elapsed_minutes is not None:
+            self.line(f"time: {report.elapsed_minutes:.0f} min of your {self.kata.minutes} min budget")
+        self.line(f"{report.status} in {report.duration_s:.1f} s · reproduce: {report.reproduce()}")
+
+    def user_tests(self, tests: UserTests) -> None:
+        self.line(self._paint(f"Your tests ({tests.file})", "1"))
+        if tests.error:
+            self.line(f"  {tests.error}")
+            return
+        if tests.passed_on_reference:
+            self.line("  all pass on the reference solution: trustworthy")
+        else:
+            self.line("  not trustworthy: these tests fail on the reference solution, so they assert "
+                      "something the statement does not say:")
+            for name, message in zip(tests.failing_on_reference, tests.reference_messages, strict=False):
+                self.line(f"    {name}: {message.splitlines()[0] if message else ''}")
+        self.line(f"  planted bugs caught: {tests.bugs_caught} of {tests.bugs_total}"
+                  + ("" if tests.trustworthy else " (no credit until the tests pass on the reference)"))
+        for hint in tests.missed:
+            self.line(f"    missed: {hint}")
+        if tests.passed_on_solution is not None:
+            verdict = "pass" if tests.passed_on_solution else "fail: " + ", ".join(tests.failing_on_solution)
+            self.line(f"  on your solution: {verdict}")
