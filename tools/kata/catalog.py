@@ -99,7 +99,12 @@ def parse_clauses(statement: str) -> dict[str, str]:
         if match:
             current = match.group(1)
             clauses[current] = match.group(2).strip()
-        elif current and line.startswith(("  ", "\t")) and line.strip() and not line.lstrip().startswith(("-", "*")):
+        elif (
+            current
+            and line.startswith(("  ", "\t"))
+            and line.strip()
+            and not line.lstrip().startswith(("-", "*"))
+        ):
             clauses[current] += " " + line.strip()
         else:
             current = None

@@ -16,7 +16,8 @@ from kata import catalog, workspace
 from kata.catalog import ROOT, Kata
 from kata.errors import KataError, SolutionError
 from kata.grade import PROFILES, grade
-from kata.report import Printer
+from kata.grading import Check
+from kata.report import Printer, Report
 from kata.sandbox import Limits
 
 PROFILE_LIMITS = {
@@ -26,29 +27,38 @@ PROFILE_LIMITS = {
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kata", description="Practise interview katas and grade them locally.")
+    parser = argparse.ArgumentParser(
+        prog="kata", description="Practise interview katas and grade them locally."
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("list", help="list the katas")
 
     start = sub.add_parser("start", help="copy a kata's stub and starter tests into work/ID/")
     start.add_argument("kata", metavar="ID")
     start.add_argument("--force", action="store_true", help="move existing work to a backup first")
-    start.add_argument("--timed", action="store_true", help="record the start time for grade to show")
+    start.add_argument(
+        "--timed", action="store_true", help="record the start time for grade to show"
+    )
 
     grade_cmd = sub.add_parser("grade", help="grade a solution against the hidden suite")
     grade_cmd.add_argument("kata", metavar="ID")
     which = grade_cmd.add_mutually_exclusive_group()
     which.add_argument("--solution", type=Path, metavar="FILE", help="the .py file to grade")
     which.add_argument("--reference", action="store_true", help="grade the reference solution")
-    grade_cmd.add_argument("--tests", type=Path, metavar="FILE",
-                           help="also grade this test file (default: work/ID/test_solution.py)")
+    grade_cmd.add_argument(
+        "--tests",
+        type=Path,
+        metavar="FILE",
+        help="also grade this test file (default: work/ID/test_solution.py)",
+    )
     grade_cmd.add_argument("--no-tests", action="store_true", help="do not grade your test file")
     grade_cmd.add_argument("--json", type=Path, metavar="OUT", help="write results.json (v3) here")
     grade_cmd.add_argument("--seed", type=int, help="Hypothesis seed (default: a new one, printed)")
     grade_cmd.add_argument("--level", type=int, metavar="N", help="grade levels 1..N only")
     grade_cmd.add_argument("--profile", choices=PROFILES, default="quick")
-    grade_cmd.add_argument("--strict-quality", action="store_true",
-                           help="ruff and mypy findings fail the grade")
+    grade_cmd.add_argument(
+        "--strict-quality", action="store_true", help="ruff and mypy findings fail the grade"
+    )
     grade_cmd.add_argument("--no-quality", action="store_true", help="skip ruff and mypy")
     _limit_options(grade_cmd)
 
@@ -57,7 +67,9 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--solution", type=Path, metavar="FILE")
     compare.add_argument("--json", type=Path, metavar="OUT")
     compare.add_argument("--seed", type=int)
-    compare.add_argument("--show-reference", action="store_true", help="print the reference (a spoiler)")
+    compare.add_argument(
+        "--show-reference", action="store_true", help="print the reference (a spoiler)"
+    )
     _limit_options(compare)
     return parser
 
@@ -65,15 +77,22 @@ def _parser() -> argparse.ArgumentParser:
 def _limit_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--check-timeout", type=float, metavar="S", help="seconds per check")
     parser.add_argument("--run-timeout", type=float, metavar="S", help="seconds for the whole run")
-    parser.add_argument("--memory-mb", type=int, metavar="MB", help="memory limit of the grading process")
+    parser.add_argument(
+        "--memory-mb", type=int, metavar="MB", help="memory limit of the grading process"
+    )
 
 
 def _limits(args: argparse.Namespace, profile: str) -> Limits:
     base = PROFILE_LIMITS[profile]
-    for name, value in (("check_seconds", args.check_timeout), ("run_seconds", args.run_timeout),
-                        ("memory_mb", args.memory_mb)):
+    for name, value in (
+        ("check_seconds", args.check_timeout),
+        ("run_seconds", args.run_timeout),
+        ("memory_mb", args.memory_mb),
+    ):
         if value is not None and value <= 0:
-            raise KataError(f"--{name.replace('_seconds', '-timeout').replace('_', '-')} must be positive")
+            raise KataError(
+                f"--{name.replace('_seconds', '-timeout').replace('_', '-')} must be positive"
+            )
     return Limits(
         check_seconds=args.check_timeout or base.check_seconds,
         run_seconds=args.run_timeout or base.run_seconds,
@@ -103,7 +122,9 @@ def cmd_list(root: Path) -> int:
         return 0
     width = max(len(k.id) for k in katas)
     for k in katas:
-        print(f"{k.id:<{width}}  {k.title} · {k.difficulty} · {len(k.levels)} levels · {k.minutes} min")
+        print(
+            f"{k.id:<{width}}  {k.title} · {k.difficulty} · {len(k.levels)} levels · {k.minutes} min"
+        )
         for number, name in enumerate(k.levels, 1):
             print(f"{'':<{width}}    level {number}: {name}")
     return 0
@@ -135,14 +156,31 @@ def cmd_grade(args: argparse.Namespace, root: Path, rng: random.Random) -> int:
         raise SolutionError(f"{tests}: no such test file")
     seed = args.seed if args.seed is not None else rng.randrange(10**6)
     printer = Printer(kata)
-    from kata.report import Report
+    partial = Report(kata=kata, solution=label, seed=seed, profile=args.profile, level=args.level)
+    printer.header(partial)
 
-    printer.header(Report(kata=kata, solution=label, seed=seed, profile=args.profile))
-    report = grade(
-        kata, solution, label=label, seed=seed, profile=args.profile, level=args.level,
-        limits=_limits(args, args.profile), check_quality=not args.no_quality,
-        strict_quality=args.strict_quality, tests=tests, on_check=printer.check,
-    )
+    def on_check(check: Check) -> None:
+        partial.checks.append(check)
+        printer.check(check)
+
+    try:
+        report = grade(
+            kata,
+            solution,
+            label=label,
+            seed=seed,
+            profile=args.profile,
+            level=args.level,
+            limits=_limits(args, args.profile),
+            check_quality=not args.no_quality,
+            strict_quality=args.strict_quality,
+            tests=tests,
+            on_check=on_check,
+        )
+    except KeyboardInterrupt:
+        partial.error = f"interrupted after {len(partial.checks)} checks; grading processes stopped"
+        printer.footer(partial)
+        return 130
     if args.reference is False and args.solution is None:
         report.elapsed_minutes = workspace.elapsed_minutes(kata)
     printer.footer(report)
@@ -166,7 +204,9 @@ def cmd_compare(args: argparse.Namespace, root: Path, rng: random.Random) -> int
     return 0 if not result.error else 2
 
 
-def main(argv: Sequence[str] | None = None, *, root: Path = ROOT, rng: random.Random | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None, *, root: Path = ROOT, rng: random.Random | None = None
+) -> int:
     """Run the `kata` command line; returns the exit code instead of exiting."""
     args = _parser().parse_args(argv)
     rng = rng or random.Random()

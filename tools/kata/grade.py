@@ -38,19 +38,36 @@ def grade(
     Raises SolutionError if `solution` is not a readable .py file.
     """
     start = clock()
-    report = Report(kata=kata, solution=label or str(solution), seed=seed, profile=profile,
-                    strict_quality=strict_quality, level=level)
+    report = Report(
+        kata=kata,
+        solution=label or str(solution),
+        seed=seed,
+        profile=profile,
+        strict_quality=strict_quality,
+        level=level,
+    )
     with ThreadPoolExecutor(max_workers=2) as pool:
         lint = pool.submit(quality.ruff, solution) if check_quality else None
         types = pool.submit(quality.mypy, solution) if check_quality else None
-        run = run_suite(kata.hidden_suite, solution, kata=kata, seed=seed, profile=profile,
-                        level=level, limits=limits, on_check=on_check, clock=clock)
+        run = run_suite(
+            kata.hidden_suite,
+            solution,
+            kata=kata,
+            seed=seed,
+            profile=profile,
+            level=level,
+            limits=limits,
+            on_check=on_check,
+            clock=clock,
+        )
         report.quality = [quality.as_check(f.result()) for f in (lint, types) if f is not None]
     report.checks, report.error = run.checks, run.error
     report.problems, report.notes = run.problems, run.notes
     if not run.error and not run.checks:
         report.error = "the hidden suite ran no checks"
     if tests is not None:
-        report.user_tests = grade_user_tests(kata, tests, solution=solution, seed=seed, limits=limits)
+        report.user_tests = grade_user_tests(
+            kata, tests, solution=solution, seed=seed, limits=limits
+        )
     report.duration_s = clock() - start
     return report

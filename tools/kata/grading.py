@@ -28,7 +28,6 @@ from kata.errors import SolutionError
 from kata.sandbox import Limits, Process, child_env
 
 Clock = Callable[[], float]
-Sleep = Callable[[float], None]
 
 
 @dataclass
@@ -77,7 +76,9 @@ def _is_python_file(path: Path) -> None:
     try:
         path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as error:
-        raise SolutionError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from error
+        raise SolutionError(
+            f"{path}: not UTF-8 text ({error.reason} at byte {error.start})"
+        ) from error
     except OSError as error:
         raise SolutionError(f"{path}: cannot be read ({error.strerror})") from error
 
@@ -123,7 +124,10 @@ def probe_solution(
     out = private / "probe.json"
     names = {name: public_api(kata.stub).get(name, []) for name in kata.exports}
     proc = Process(
-        [sys.executable, "-m", "kata.probe", str(out), json.dumps(names)], workdir, limits, child_env()
+        [sys.executable, "-m", "kata.probe", str(out), json.dumps(names)],
+        workdir,
+        limits,
+        child_env(),
     )
     deadline = clock() + limits.check_seconds
     while proc.returncode is None and not out.exists() and clock() < deadline:
@@ -144,7 +148,9 @@ def probe_solution(
     except (OSError, ValueError):
         return "importing solution.py produced no verdict (its process was tampered with)", []
     notes = [f"solution.py has no method {m} yet" for m in result.get("missing_methods", [])]
-    return ("" if result.get("ok") else str(result.get("message", "could not load solution.py"))), notes
+    return (
+        "" if result.get("ok") else str(result.get("message", "could not load solution.py"))
+    ), notes
 
 
 class _Records:
@@ -195,13 +201,14 @@ def run_suite(
     limits: Limits = Limits(),
     on_check: Callable[[Check], None] = lambda check: None,
     extra_files: Sequence[tuple[Path, str]] = (),
+    stop_at_first_failure: bool = False,
     clock: Clock = time.monotonic,
-    sleep: Sleep = time.sleep,
 ) -> SuiteRun:
     """Run the pytest suite at `suite` (a folder or one test file) against `solution`.
 
     `solution` is imported by the suite as the module ``solution``. `extra_files` are copied beside
-    it as (source, name). `on_check` is called with each verdict as it arrives. When `kata` is
+    it as (source, name). `on_check` is called with each verdict as it arrives; with
+    `stop_at_first_failure` the checks after the first failure are left unrun. When `kata` is
     given, the file is first probed for the kata's exports. Cost: one process, plus one more per
     check that hangs or crashes its process.
     """
@@ -222,22 +229,35 @@ def run_suite(
             error, notes = probe_solution(kata, workdir, private, limits, clock)
             if error:
                 return SuiteRun(checks=[], error=error, notes=notes)
-        run = _run_checks(workdir, private, target, seed, profile, level, limits, on_check, clock, sleep)
+        options = ["-x"] if stop_at_first_failure else []
+        if level is not None:
+            options += ["--kata-level", str(level)]
+        run = _run_checks(
+            workdir=workdir,
+            private=private,
+            target=target,
+            seed=seed,
+            profile=profile,
+            options=options,
+            limits=limits,
+            on_check=on_check,
+            clock=clock,
+        )
         run.notes[:0] = notes
         return run
 
 
 def _run_checks(
+    *,
     workdir: Path,
     private: Path,
     target: str,
     seed: int,
     profile: str,
-    level: int | None,
+    options: list[str],
     limits: Limits,
     on_check: Callable[[Check], None],
     clock: Clock,
-    sleep: Sleep,
 ) -> SuiteRun:
     deadline = clock() + limits.run_seconds
     checks: dict[str, Check] | None = None
@@ -250,13 +270,30 @@ def _run_checks(
         attempt += 1
         results = private / f"records-{attempt}.jsonl"
         argv = [
-            sys.executable, "-m", "pytest", target, "-q", "-s", "--no-header", "-p", "no:cacheprovider",
-            "-p", "kata.pytest_plugin", "--rootdir", str(workdir), "--kata-results", str(results),
-            "--kata-solution", "solution.py", "--kata-profile", profile, f"--hypothesis-seed={seed}",
-            "-W", "ignore::DeprecationWarning",
+            sys.executable,
+            "-m",
+            "pytest",
+            target,
+            "-q",
+            "-s",
+            "--no-header",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "kata.pytest_plugin",
+            "--rootdir",
+            str(workdir),
+            "--kata-results",
+            str(results),
+            "--kata-solution",
+            "solution.py",
+            "--kata-profile",
+            profile,
+            f"--hypothesis-seed={seed}",
+            "-W",
+            "ignore::DeprecationWarning",
+            *options,
         ]
-        if level is not None:
-            argv += ["--kata-level", str(level)]
         if checks is not None:
             only = private / f"only-{attempt}.json"
             only.write_text(json.dumps([c for c in checks if c not in done]), encoding="utf-8")
@@ -284,8 +321,11 @@ def _run_checks(
                         outcome = record.get("outcome")
                         # An exception raised inside the solution is an error; a wrong answer a fail.
                         check.status = (
-                            "pass" if outcome == "passed"
-                            else "error" if record.get("where") else "fail"
+                            "pass"
+                            if outcome == "passed"
+                            else "error"
+                            if record.get("where")
+                            else "fail"
                         )
                         check.message = str(record.get("message", ""))
                         check.example = str(record.get("example", ""))
@@ -302,7 +342,9 @@ def _run_checks(
                     break
                 now = clock()
                 if current is not None and now - started > limits.check_seconds:
-                    stopped_for = f"did not finish within the {limits.check_seconds:g} s limit per check"
+                    stopped_for = (
+                        f"did not finish within the {limits.check_seconds:g} s limit per check"
+                    )
                     break
                 if finished_at is not None and now - finished_at > limits.exit_grace_seconds:
                     names = ", ".join(threads) or "unknown"
@@ -329,7 +371,9 @@ def _run_checks(
                 output=output,
             )
         if collect_errors and not done:
-            return SuiteRun(checks=list(checks.values()), error="\n".join(collect_errors), output=output)
+            return SuiteRun(
+                checks=list(checks.values()), error="\n".join(collect_errors), output=output
+            )
         if current is not None and current in checks and current not in done:
             check = checks[current]
             check.status = "error"
@@ -340,7 +384,7 @@ def _run_checks(
             done[current] = check
             on_check(check)
         remaining = [c for c in checks if c not in done]
-        if not remaining or finished_at is not None and current is None:
+        if not remaining or (finished_at is not None and current is None):
             break
         if clock() > deadline or current is None:
             why = (

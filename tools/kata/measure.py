@@ -15,7 +15,9 @@ Setup = Callable[[int], Callable[[], int]]
 returns how many it performed."""
 
 
-def per_op_seconds(run: Callable[[], int], repeat: int = 5, clock: Callable[[], float] = time.perf_counter) -> float:
+def per_op_seconds(
+    run: Callable[[], int], repeat: int = 5, clock: Callable[[], float] = time.perf_counter
+) -> float:
     """Best (lowest) seconds per operation over `repeat` calls of `run`; O(repeat * cost of run)."""
     best = float("inf")
     for _ in range(repeat):

@@ -33,11 +33,15 @@ def probe(names: dict[str, list[str]]) -> dict[str, Any]:
         where = f"solution.py:{error.lineno}" + (f":{error.offset}" if error.offset else "")
         text = (error.text or "").rstrip()
         detail = f"\n    {text}" if text else ""
-        return {"ok": False, "message": f"{where}: SyntaxError: {error.msg}{detail}", "line": error.lineno}
+        return {
+            "ok": False,
+            "message": f"{where}: SyntaxError: {error.msg}{detail}",
+            "line": error.lineno,
+        }
     sys.path.insert(0, str(Path.cwd()))
     try:
         module = importlib.import_module("solution")
-    except BaseException as error:  # noqa: BLE001 - anything the import raises is the learner's to see
+    except BaseException as error:
         line = _solution_line(error)
         where = f"solution.py:{line}: " if line else ""
         return {
@@ -55,9 +59,19 @@ def probe(names: dict[str, list[str]]) -> dict[str, Any]:
     ]
     if missing:
         listed = ", ".join(missing)
-        return {"ok": False, "message": f"solution.py does not define {listed}", "line": None,
-                "missing": missing}
-    return {"ok": True, "message": "", "line": None, "missing": [], "missing_methods": missing_methods}
+        return {
+            "ok": False,
+            "message": f"solution.py does not define {listed}",
+            "line": None,
+            "missing": missing,
+        }
+    return {
+        "ok": True,
+        "message": "",
+        "line": None,
+        "missing": [],
+        "missing_methods": missing_methods,
+    }
 
 
 def main() -> None:

@@ -93,8 +93,8 @@ def check_info(item: pytest.Item) -> dict[str, Any]:
     levels = [int(m.group(1)) for c in clauses if (m := CLAUSE.match(c))]
     name = getattr(item, "originalname", None) or item.name
     if name.startswith("test_"):
-        name = name[len("test_"):]
-    params = item.name[len(getattr(item, "originalname", item.name)):]
+        name = name[len("test_") :]
+    params = item.name[len(getattr(item, "originalname", item.name)) :]
     return {
         "id": item.nodeid,
         "name": name.replace("_", " ") + params,
@@ -108,7 +108,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     level = config.getoption("--kata-level")
     only_path = config.getoption("--kata-only")
     only = set(json.loads(Path(only_path).read_text())) if only_path else None
-    keep, drop = [], []
+    keep: list[pytest.Item] = []
+    drop: list[pytest.Item] = []
     for item in items:
         info = check_info(item)
         wanted = (level is None or info["level"] <= level) and (only is None or item.nodeid in only)
@@ -166,7 +167,7 @@ _output: dict[str, _CappedText] = {}
 def _captured(nodeid: str) -> Iterator[None]:
     sink = _output.setdefault(nodeid, _CappedText(OUTPUT_LIMIT))
     saved = sys.stdout, sys.stderr
-    sys.stdout = sys.stderr = sink  # type: ignore[assignment]
+    sys.stdout = sys.stderr = sink  # type: ignore[assignment,unused-ignore]
     try:
         yield
     finally:
@@ -233,7 +234,11 @@ def pytest_runtest_makereport(
         message, example = _describe(call.excinfo)
         if report.when != "call":
             message = f"(during {report.when}) {message}"
-        _failure[nodeid] = {"message": message, "example": example, "where": _where(call.excinfo.tb)}
+        _failure[nodeid] = {
+            "message": message,
+            "example": example,
+            "where": _where(call.excinfo.tb),
+        }
     elif report.skipped and call.excinfo is not None:
         _skipped[nodeid] = str(call.excinfo.value)[:MESSAGE_LIMIT]
     if report.when != "teardown":

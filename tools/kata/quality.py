@@ -32,7 +32,9 @@ class Findings:
 
 def _run(argv: list[str], cwd: Path, timeout: float) -> tuple[int, str]:
     try:
-        done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)
+        done = subprocess.run(
+            argv, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
+        )
     except subprocess.TimeoutExpired:
         return -1, f"{argv[2]} did not finish within {timeout:g} s"
     return done.returncode, done.stdout + done.stderr
@@ -43,10 +45,27 @@ def ruff(path: Path, timeout: float = 60) -> Findings:
     with tempfile.TemporaryDirectory(prefix="kata-quality-") as tmp:
         shutil.copyfile(path, Path(tmp) / "solution.py")
         code, out = _run(
-            [sys.executable, "-m", "ruff", "check", "--isolated", "--no-cache", "--output-format",
-             "concise", "--select", RUFF_RULES, "--ignore", RUFF_IGNORE, "--line-length", "100",
-             "--target-version", "py311", "solution.py"],
-            Path(tmp), timeout,
+            [
+                sys.executable,
+                "-m",
+                "ruff",
+                "check",
+                "--isolated",
+                "--no-cache",
+                "--output-format",
+                "concise",
+                "--select",
+                RUFF_RULES,
+                "--ignore",
+                RUFF_IGNORE,
+                "--line-length",
+                "100",
+                "--target-version",
+                "py311",
+                "solution.py",
+            ],
+            Path(tmp),
+            timeout,
         )
     lines = tuple(line for line in out.splitlines() if line.startswith("solution.py:"))
     if code not in (0, 1):
@@ -59,11 +78,24 @@ def mypy(path: Path, timeout: float = 120) -> Findings:
     with tempfile.TemporaryDirectory(prefix="kata-quality-") as tmp:
         shutil.copyfile(path, Path(tmp) / "solution.py")
         code, out = _run(
-            [sys.executable, "-m", "mypy", "--strict", "--no-error-summary", "--hide-error-context",
-             "--no-color-output", "--cache-dir", str(Path(tmp) / ".mypy_cache"), "solution.py"],
-            Path(tmp), timeout,
+            [
+                sys.executable,
+                "-m",
+                "mypy",
+                "--strict",
+                "--no-error-summary",
+                "--hide-error-context",
+                "--no-color-output",
+                "--cache-dir",
+                str(Path(tmp) / ".mypy_cache"),
+                "solution.py",
+            ],
+            Path(tmp),
+            timeout,
         )
-    lines = tuple(line for line in out.splitlines() if line.startswith("solution.py:") and ": error:" in line)
+    lines = tuple(
+        line for line in out.splitlines() if line.startswith("solution.py:") and ": error:" in line
+    )
     if code not in (0, 1):
         return Findings("mypy", 0, (), error=out.strip()[-500:] or "mypy failed")
     return Findings("mypy", len(lines), lines)

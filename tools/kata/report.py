@@ -185,8 +185,14 @@ class Printer:
         self.line(f"  {self._paint(bad, '31')} {check.name}{kind}")
         for clause in check.clauses:
             text = self.kata.clauses.get(clause, "")
-            self.line(textwrap.fill(f"{clause}: {text}", width=96, initial_indent="      ",
-                                    subsequent_indent="      "))
+            self.line(
+                textwrap.fill(
+                    f"{clause}: {text}",
+                    width=96,
+                    initial_indent="      ",
+                    subsequent_indent="      ",
+                )
+            )
         self.block(check.message, "")
         if check.where:
             self.line(f"      at {check.where}")
@@ -209,8 +215,12 @@ class Printer:
 
     def footer(self, report: Report) -> None:
         if report.quality:
-            self.line(self._paint("Code quality" + ("" if report.strict_quality else
-                                                    " (reported, not counted)"), "1"))
+            self.line(
+                self._paint(
+                    "Code quality" + ("" if report.strict_quality else " (reported, not counted)"),
+                    "1",
+                )
+            )
             for check in report.quality:
                 self.check(check)
         for note in report.notes:
@@ -225,7 +235,9 @@ class Printer:
             colour = "32" if report.status == "pass" else "31"
             self.line(self._paint(report.summary(), "1;" + colour))
         if report.elapsed_minutes is not None:
-            self.line(f"time: {report.elapsed_minutes:.0f} min of your {self.kata.minutes} min budget")
+            self.line(
+                f"time: {report.elapsed_minutes:.0f} min of your {self.kata.minutes} min budget"
+            )
         self.line(f"{report.status} in {report.duration_s:.1f} s · reproduce: {report.reproduce()}")
 
     def user_tests(self, tests: UserTests) -> None:
@@ -236,14 +248,24 @@ class Printer:
         if tests.passed_on_reference:
             self.line("  all pass on the reference solution: trustworthy")
         else:
-            self.line("  not trustworthy: these tests fail on the reference solution, so they assert "
-                      "something the statement does not say:")
-            for name, message in zip(tests.failing_on_reference, tests.reference_messages, strict=False):
+            self.line(
+                "  not trustworthy: these tests fail on the reference solution, so they assert "
+                "something the statement does not say:"
+            )
+            for name, message in zip(
+                tests.failing_on_reference, tests.reference_messages, strict=False
+            ):
                 self.line(f"    {name}: {message.splitlines()[0] if message else ''}")
-        self.line(f"  planted bugs caught: {tests.bugs_caught} of {tests.bugs_total}"
-                  + ("" if tests.trustworthy else " (no credit until the tests pass on the reference)"))
+        self.line(
+            f"  planted bugs caught: {tests.bugs_caught} of {tests.bugs_total}"
+            + ("" if tests.trustworthy else " (no credit until the tests pass on the reference)")
+        )
         for hint in tests.missed:
             self.line(f"    missed: {hint}")
         if tests.passed_on_solution is not None:
-            verdict = "pass" if tests.passed_on_solution else "fail: " + ", ".join(tests.failing_on_solution)
+            verdict = (
+                "pass"
+                if tests.passed_on_solution
+                else "fail: " + ", ".join(tests.failing_on_solution)
+            )
             self.line(f"  on your solution: {verdict}")

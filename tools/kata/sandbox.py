@@ -5,6 +5,7 @@ Nothing here decides a verdict; it only runs a command and tells how the process
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
 import signal
@@ -53,7 +54,9 @@ def child_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
 class Process:
     """A command running in its own session under `limits`, its output drained into a capped tail."""
 
-    def __init__(self, argv: Sequence[str], cwd: Path, limits: Limits, env: Mapping[str, str] | None = None):
+    def __init__(
+        self, argv: Sequence[str], cwd: Path, limits: Limits, env: Mapping[str, str] | None = None
+    ):
         self.limits = limits
         self.killed_by_us = False
         self._tail = bytearray()
@@ -81,7 +84,7 @@ class Process:
         stream = self._popen.stdout
         assert stream is not None
         keep = self.limits.output_bytes
-        while chunk := stream.read1(65536):
+        while chunk := os.read(stream.fileno(), 65536):
             self.output_total += len(chunk)
             self._tail += chunk
             if len(self._tail) > 2 * keep:
@@ -102,10 +105,8 @@ class Process:
         """Kill the whole process group (the process and anything it started) and reap it."""
         if self._popen.poll() is None:
             self.killed_by_us = True
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self._popen.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
         self._popen.wait()
         self._drainer.join(timeout=5)
 
@@ -114,7 +115,10 @@ class Process:
         self._drainer.join(timeout=5)
         text = bytes(self._tail[-self.limits.output_bytes :]).decode("utf-8", "replace")
         if self.output_total > self.limits.output_bytes:
-            text = f"[... {self.output_total - self.limits.output_bytes} earlier bytes not kept]\n" + text
+            text = (
+                f"[... {self.output_total - self.limits.output_bytes} earlier bytes not kept]\n"
+                + text
+            )
         return text
 
     def describe_exit(self) -> str:

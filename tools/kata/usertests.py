@@ -44,7 +44,9 @@ def grade_user_tests(
     bugs = load_bugs(kata.planted_bugs)
     result.bugs_total = len(bugs)
     try:
-        on_reference = run_suite(tests, kata.reference, seed=seed, profile=USER_PROFILE, limits=limits)
+        on_reference = run_suite(
+            tests, kata.reference, seed=seed, profile=USER_PROFILE, limits=limits
+        )
     except KataError as error:
         result.error = str(error)
         return result
@@ -70,6 +72,8 @@ def grade_user_tests(
     result.missed = [bug.description for bug, hit in zip(bugs, caught, strict=True) if not hit]
     if solution is not None:
         on_solution = run_suite(tests, solution, seed=seed, profile=USER_PROFILE, limits=limits)
-        result.passed_on_solution = not _problem(on_solution) and all(c.passed for c in on_solution.checks)
+        result.passed_on_solution = not _problem(on_solution) and all(
+            c.passed for c in on_solution.checks
+        )
         result.failing_on_solution = [c.name for c in on_solution.checks if not c.passed]
     return result

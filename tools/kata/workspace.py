@@ -20,8 +20,9 @@ def workspace(kata: Kata) -> Path:
     return kata.root / "work" / kata.id
 
 
-def start(kata: Kata, *, force: bool = False, timed: bool = False,
-          now: Now = lambda: datetime.now(UTC)) -> tuple[Path, Path | None]:
+def start(
+    kata: Kata, *, force: bool = False, timed: bool = False, now: Now = lambda: datetime.now(UTC)
+) -> tuple[Path, Path | None]:
     """Copy the stub, starter tests and statement into a new workspace; never overwrite one.
 
     With `force`, an existing workspace is first moved to ``work/<id>.backup-<timestamp>``.
@@ -44,7 +45,9 @@ def start(kata: Kata, *, force: bool = False, timed: bool = False,
         if source.is_file():
             shutil.copyfile(source, target / source.name)
     if timed:
-        (target / START_FILE).write_text(json.dumps({"started": now().isoformat()}), encoding="utf-8")
+        (target / START_FILE).write_text(
+            json.dumps({"started": now().isoformat()}), encoding="utf-8"
+        )
     return target, backup
 
 
