@@ -36,6 +36,11 @@ def load(path: Path, name: str) -> ModuleType:
     return module
 
 
+def _raised(who: str, error: Exception) -> str:
+    text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    return f"{'yours' if who == 'solution' else who} raised {text}"
+
+
 def measure(benchmark: ModuleType, modules: dict[str, ModuleType]) -> dict[str, Any]:
     """Seconds per operation for each probe, size and module, measured in alternation."""
     small, large = benchmark.SIZES
@@ -49,14 +54,14 @@ def measure(benchmark: ModuleType, modules: dict[str, ModuleType]) -> dict[str, 
                 for size in (small, large):
                     runners[who, size] = probe(module, size)
             except Exception as error:
-                entry["error"] = f"{who}: {type(error).__name__}: {error}"
+                entry["error"] = _raised(who, error)
         best: dict[tuple[str, int], float] = {}
         for _ in range(ROUNDS):
             for key, run in runners.items():
                 try:
                     cost = per_op_seconds(run, repeat=1)
                 except Exception as error:
-                    entry["error"] = f"{key[0]}: {type(error).__name__}: {error}"
+                    entry["error"] = _raised(key[0], error)
                     continue
                 best[key] = min(best.get(key, cost), cost)
         for who in modules:

@@ -156,7 +156,9 @@ def cmd_grade(args: argparse.Namespace, root: Path, rng: random.Random) -> int:
         raise SolutionError(f"{tests}: no such test file")
     seed = args.seed if args.seed is not None else rng.randrange(10**6)
     printer = Printer(kata)
-    partial = Report(kata=kata, solution=label, seed=seed, profile=args.profile, level=args.level)
+    target = " --reference" if args.reference else (f" --solution {label}" if args.solution else "")
+    partial = Report(kata=kata, solution=label, seed=seed, profile=args.profile, level=args.level,
+                     target=target)
     printer.header(partial)
 
     def on_check(check: Check) -> None:
@@ -181,6 +183,7 @@ def cmd_grade(args: argparse.Namespace, root: Path, rng: random.Random) -> int:
         partial.error = f"interrupted after {len(partial.checks)} checks; grading processes stopped"
         printer.footer(partial)
         return 130
+    report.target = target
     if args.reference is False and args.solution is None:
         report.elapsed_minutes = workspace.elapsed_minutes(kata)
     printer.footer(report)

@@ -203,9 +203,10 @@ def _growth_words(probe: Probe, sizes: list[int]) -> str:
 
 
 def print_comparison(
-    result: Comparison, show_reference: bool = False, stream: TextIO = sys.stdout
+    result: Comparison, show_reference: bool = False, stream: TextIO | None = None
 ) -> None:
     """Write the comparison as aligned tables."""
+    stream = stream or sys.stdout
 
     def out(text: str = "") -> None:
         print(text, file=stream)

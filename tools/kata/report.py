@@ -64,6 +64,8 @@ class Report:
     elapsed_minutes: float | None = None
     level: int | None = None
     user_tests: UserTests | None = None
+    target: str = ""
+    """The command-line words that name the graded file (``--reference``, ``--solution F``)."""
 
     @property
     def status(self) -> str:
@@ -88,8 +90,7 @@ class Report:
     def reproduce(self) -> str:
         level = f" --level {self.level}" if self.level else ""
         profile = "" if self.profile == "quick" else f" --profile {self.profile}"
-        target = " --reference" if self.solution == "reference" else f" --solution {self.solution}"
-        return f"kata grade {self.kata.id}{target} --seed {self.seed}{profile}{level}"
+        return f"kata grade {self.kata.id}{self.target} --seed {self.seed}{profile}{level}"
 
     def summary(self) -> str:
         """``Level 1 4/4 · Level 2 3/5 · 72%``: passed/total per level and overall."""
@@ -153,9 +154,9 @@ def use_colour(stream: TextIO) -> bool:
 class Printer:
     """Writes a report to a terminal line by line, as checks finish."""
 
-    def __init__(self, kata: Kata, stream: TextIO = sys.stdout, colour: bool | None = None) -> None:
+    def __init__(self, kata: Kata, stream: TextIO | None = None, colour: bool | None = None) -> None:
         self.kata = kata
-        self.stream = stream
+        self.stream = stream = stream or sys.stdout
         self.colour = use_colour(stream) if colour is None else colour
         encoding = (getattr(stream, "encoding", None) or "").lower()
         self.marks = ("✓", "✗") if encoding.startswith("utf") else ("+", "x")

@@ -1,0 +1,109 @@
+"""`kata grade --tests`: the learner's own tests against the reference, planted bugs and their code."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from kata.cli import main
+
+THOROUGH = '''
+from solution import RunningTotal
+
+
+def test_a_new_total_starts_at_zero() -> None:
+    assert RunningTotal().add(0) == 0
+
+
+def test_reset_returns_the_old_total() -> None:
+    total = RunningTotal()
+    total.add(4)
+    assert total.reset() == 4
+'''
+
+ONE_TEST = '''
+from solution import RunningTotal
+
+
+def test_add_returns_a_number() -> None:
+    assert isinstance(RunningTotal().add(2), int)
+'''
+
+WRONG = '''
+from solution import RunningTotal
+
+
+def test_reset_returns_zero() -> None:
+    total = RunningTotal()
+    total.add(4)
+    assert total.reset() == 0, "reset should return the new total"
+'''
+
+
+def grade_tests(root: Path, tests: str, tmp_path: Path) -> dict[str, object]:
+    path = tmp_path / "test_mine.py"
+    path.write_text(tests, encoding="utf-8")
+    out = tmp_path / "r.json"
+    main(["grade", "toy", "--reference", "--no-quality", "--seed", "1", "--tests", str(path),
+          "--json", str(out)], root=root, rng=random.Random(0))
+    result: dict[str, object] = json.loads(out.read_text())["user_tests"]
+    return result
+
+
+def test_thorough_tests_catch_every_planted_bug(toy_root: Path, tmp_path: Path) -> None:
+    result = grade_tests(toy_root, THOROUGH, tmp_path)
+    assert result["passed_on_reference"] is True
+    assert (result["bugs_caught"], result["bugs_total"]) == (2, 2)
+    assert result["missed"] == []
+
+
+def test_a_single_weak_test_catches_few_bugs_and_names_the_missed_ones(
+    toy_root: Path, tmp_path: Path
+) -> None:
+    result = grade_tests(toy_root, ONE_TEST, tmp_path)
+    assert result["bugs_caught"] == 0
+    assert result["missed"] == ["reset returns 0 instead of the old total", "a new total starts at 1"]
+
+
+def test_tests_that_fail_on_the_reference_are_flagged_and_earn_no_credit(
+    toy_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = grade_tests(toy_root, WRONG, tmp_path)
+    assert result["passed_on_reference"] is False
+    assert result["failing_on_reference"] == ["reset returns zero"]
+    assert result["bugs_caught"] == 0
+    out = capsys.readouterr().out
+    assert "not trustworthy" in out and "reset should return the new total" in out
+
+
+@pytest.mark.parametrize(
+    ("tests", "words"),
+    [
+        ("import nonexistent_module\n", "could not be run"),
+        ("def helper() -> None:\n    pass\n", "collects no tests"),
+        ("def test_x(:\n", "could not be run"),
+    ],
+)
+def test_a_test_file_that_cannot_run_gets_a_clear_message_and_no_credit(
+    toy_root: Path, tmp_path: Path, tests: str, words: str
+) -> None:
+    result = grade_tests(toy_root, tests, tmp_path)
+    assert result["bugs_caught"] == 0
+    assert words in str(result["error"])
+
+
+def test_the_learners_tests_also_run_on_the_learners_solution(
+    toy_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["start", "toy"], root=toy_root)
+    work = toy_root / "work" / "toy"
+    (work / "solution.py").write_text((toy_root / "solutions/toy/solution.py").read_text())
+    (work / "test_solution.py").write_text(WRONG)
+    capsys.readouterr()
+    assert main(["grade", "toy", "--no-quality", "--seed", "1"], root=toy_root) == 0
+    out = capsys.readouterr().out
+    assert "Your tests" in out
+    assert "on your solution: fail: reset returns zero" in out
