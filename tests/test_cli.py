@@ -110,8 +110,10 @@ def test_grading_the_stub_fails_every_check_with_where_it_stopped(
 def test_a_failing_property_shows_the_minimal_example_and_the_reproduce_command(
     toy_root: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    wrong = write(toy_root / "off_by_one.py", (toy_root / REFERENCE).read_text().replace(
-        "self.total += n", "self.total += n + (n > 2)"))
+    wrong = write(
+        toy_root / "off_by_one.py",
+        (toy_root / REFERENCE).read_text().replace("self.total += n", "self.total += n + (n > 2)"),
+    )
     assert run(toy_root, "grade", "toy", "--solution", str(wrong), *FAST) == 1
     out = capsys.readouterr().out
     assert "minimal failing example" in out
@@ -120,11 +122,24 @@ def test_a_failing_property_shows_the_minimal_example_and_the_reproduce_command(
 
 
 def test_the_same_seed_gives_the_same_verdicts(toy_root: Path, tmp_path: Path) -> None:
-    wrong = write(toy_root / "flaky_looking.py", (toy_root / REFERENCE).read_text().replace(
-        "self.total += n", "self.total += n if n < 1000 else 0"))
+    wrong = write(
+        toy_root / "flaky_looking.py",
+        (toy_root / REFERENCE)
+        .read_text()
+        .replace("self.total += n", "self.total += n if n < 1000 else 0"),
+    )
     reports = []
     for name in ("a.json", "b.json"):
-        run(toy_root, "grade", "toy", "--solution", str(wrong), "--json", str(tmp_path / name), *FAST)
+        run(
+            toy_root,
+            "grade",
+            "toy",
+            "--solution",
+            str(wrong),
+            "--json",
+            str(tmp_path / name),
+            *FAST,
+        )
         data = json.loads((tmp_path / name).read_text())
         reports.append([(t["name"], t["status"], t["test_code"]) for t in data["tests"]])
     assert reports[0] == reports[1]
@@ -133,9 +148,14 @@ def test_the_same_seed_gives_the_same_verdicts(toy_root: Path, tmp_path: Path) -
 def test_a_syntax_error_is_an_error_with_file_and_line(
     toy_root: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    broken = write(toy_root / "broken.py", "class RunningTotal:\n    def add(self, n)\n        pass\n")
+    broken = write(
+        toy_root / "broken.py", "class RunningTotal:\n    def add(self, n)\n        pass\n"
+    )
     out_json = tmp_path / "r.json"
-    assert run(toy_root, "grade", "toy", "--solution", str(broken), "--json", str(out_json), *FAST) == 2
+    assert (
+        run(toy_root, "grade", "toy", "--solution", str(broken), "--json", str(out_json), *FAST)
+        == 2
+    )
     out = capsys.readouterr().out
     assert "solution.py:2" in out and "SyntaxError" in out
     data = json.loads(out_json.read_text())
@@ -177,7 +197,10 @@ def test_an_unknown_kata_is_an_error_that_lists_the_katas(
     ],
 )
 def test_a_bad_solution_path_is_an_error_not_a_traceback(
-    toy_root: Path, capsys: pytest.CaptureFixture[str], name: str, content: str | bytes | None,
+    toy_root: Path,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    content: str | bytes | None,
     words: str,
 ) -> None:
     path = toy_root / name
@@ -208,7 +231,10 @@ def test_bad_usage_exits_2(toy_root: Path) -> None:
 def test_level_limits_grading_to_levels_up_to_n(
     toy_root: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run(toy_root, "grade", "toy", "--solution", str(toy_root / STUB), "--level", "1", *FAST) == 1
+    assert (
+        run(toy_root, "grade", "toy", "--solution", str(toy_root / STUB), "--level", "1", *FAST)
+        == 1
+    )
     out = capsys.readouterr().out
     assert "Level 1 0/2 · 0%" in out and "Level 2" not in out
 
@@ -222,7 +248,9 @@ def test_grading_never_modifies_the_learners_files(toy_root: Path) -> None:
     assert {p.name: digest(p) for p in work.iterdir()} == before
 
 
-def test_output_has_no_colour_when_piped(toy_root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_output_has_no_colour_when_piped(
+    toy_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     run(toy_root, "grade", "toy", "--reference", *FAST)
     assert "\033[" not in capsys.readouterr().out
 
@@ -230,9 +258,24 @@ def test_output_has_no_colour_when_piped(toy_root: Path, capsys: pytest.CaptureF
 # --- results.json ---------------------------------------------------------------------------
 
 
-def test_json_report_follows_results_json_v3_with_kata_fields(toy_root: Path, tmp_path: Path) -> None:
+def test_json_report_follows_results_json_v3_with_kata_fields(
+    toy_root: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "results.json"
-    assert run(toy_root, "grade", "toy", "--solution", str(toy_root / STUB), "--json", str(out), "--seed", "3") == 1
+    assert (
+        run(
+            toy_root,
+            "grade",
+            "toy",
+            "--solution",
+            str(toy_root / STUB),
+            "--json",
+            str(out),
+            "--seed",
+            "3",
+        )
+        == 1
+    )
     data = json.loads(out.read_text())
     assert data["version"] == 3 and data["status"] == "fail" and data["message"]
     assert data["kata"] == "toy" and data["seed"] == 3 and data["duration_s"] > 0
@@ -244,28 +287,47 @@ def test_json_report_follows_results_json_v3_with_kata_fields(toy_root: Path, tm
         assert test["level"] == test["task_id"]
         assert set(test) >= {"name", "status", "message", "output", "test_code", "task_id"}
     assert {t["name"] for t in data["tests"] if t["kind"] == "quality"} == {
-        "ruff check finds no problems", "mypy --strict finds no type errors"}
+        "ruff check finds no problems",
+        "mypy --strict finds no type errors",
+    }
 
 
 def test_quality_findings_are_reported_but_do_not_fail_unless_strict(
     toy_root: Path, tmp_path: Path
 ) -> None:
-    sloppy = write(toy_root / "sloppy.py", (toy_root / REFERENCE).read_text().replace(
-        "    def add(self, n: int) -> int:", "    def add(self, n):  # untyped\n        import os"))
+    sloppy = write(
+        toy_root / "sloppy.py",
+        (toy_root / REFERENCE)
+        .read_text()
+        .replace(
+            "    def add(self, n: int) -> int:",
+            "    def add(self, n):  # untyped\n        import os",
+        ),
+    )
     out = tmp_path / "r.json"
-    assert run(toy_root, "grade", "toy", "--solution", str(sloppy), "--json", str(out), "--seed", "1") == 0
+    assert (
+        run(toy_root, "grade", "toy", "--solution", str(sloppy), "--json", str(out), "--seed", "1")
+        == 0
+    )
     quality = {t["name"]: t for t in json.loads(out.read_text())["tests"] if t["kind"] == "quality"}
     assert quality["ruff check finds no problems"]["status"] == "fail"
     assert "F401" in quality["ruff check finds no problems"]["message"]
     assert quality["mypy --strict finds no type errors"]["status"] == "fail"
-    assert run(toy_root, "grade", "toy", "--solution", str(sloppy), "--strict-quality", "--seed", "1") == 1
+    assert (
+        run(toy_root, "grade", "toy", "--solution", str(sloppy), "--strict-quality", "--seed", "1")
+        == 1
+    )
 
 
 def test_a_solution_that_prints_gets_its_output_capped_in_the_report(
     toy_root: Path, tmp_path: Path
 ) -> None:
-    chatty = write(toy_root / "chatty.py", (toy_root / REFERENCE).read_text().replace(
-        "        old, self.total", "        print('y' * 2000)\n        old, self.total"))
+    chatty = write(
+        toy_root / "chatty.py",
+        (toy_root / REFERENCE)
+        .read_text()
+        .replace("        old, self.total", "        print('y' * 2000)\n        old, self.total"),
+    )
     out = tmp_path / "r.json"
     run(toy_root, "grade", "toy", "--solution", str(chatty), "--json", str(out), *FAST)
     reset = next(t for t in json.loads(out.read_text())["tests"] if "reset" in t["name"])

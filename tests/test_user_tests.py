@@ -10,7 +10,7 @@ import pytest
 
 from kata.cli import main
 
-THOROUGH = '''
+THOROUGH = """
 from solution import RunningTotal
 
 
@@ -22,17 +22,17 @@ def test_reset_returns_the_old_total() -> None:
     total = RunningTotal()
     total.add(4)
     assert total.reset() == 4
-'''
+"""
 
-ONE_TEST = '''
+ONE_TEST = """
 from solution import RunningTotal
 
 
 def test_add_returns_a_number() -> None:
     assert isinstance(RunningTotal().add(2), int)
-'''
+"""
 
-WRONG = '''
+WRONG = """
 from solution import RunningTotal
 
 
@@ -40,15 +40,29 @@ def test_reset_returns_zero() -> None:
     total = RunningTotal()
     total.add(4)
     assert total.reset() == 0, "reset should return the new total"
-'''
+"""
 
 
 def grade_tests(root: Path, tests: str, tmp_path: Path) -> dict[str, object]:
     path = tmp_path / "test_mine.py"
     path.write_text(tests, encoding="utf-8")
     out = tmp_path / "r.json"
-    main(["grade", "toy", "--reference", "--no-quality", "--seed", "1", "--tests", str(path),
-          "--json", str(out)], root=root, rng=random.Random(0))
+    main(
+        [
+            "grade",
+            "toy",
+            "--reference",
+            "--no-quality",
+            "--seed",
+            "1",
+            "--tests",
+            str(path),
+            "--json",
+            str(out),
+        ],
+        root=root,
+        rng=random.Random(0),
+    )
     result: dict[str, object] = json.loads(out.read_text())["user_tests"]
     return result
 
@@ -65,7 +79,10 @@ def test_a_single_weak_test_catches_few_bugs_and_names_the_missed_ones(
 ) -> None:
     result = grade_tests(toy_root, ONE_TEST, tmp_path)
     assert result["bugs_caught"] == 0
-    assert result["missed"] == ["reset returns 0 instead of the old total", "a new total starts at 1"]
+    assert result["missed"] == [
+        "reset returns 0 instead of the old total",
+        "a new total starts at 1",
+    ]
 
 
 def test_tests_that_fail_on_the_reference_are_flagged_and_earn_no_credit(

@@ -157,8 +157,9 @@ def cmd_grade(args: argparse.Namespace, root: Path, rng: random.Random) -> int:
     seed = args.seed if args.seed is not None else rng.randrange(10**6)
     printer = Printer(kata)
     target = " --reference" if args.reference else (f" --solution {label}" if args.solution else "")
-    partial = Report(kata=kata, solution=label, seed=seed, profile=args.profile, level=args.level,
-                     target=target)
+    partial = Report(
+        kata=kata, solution=label, seed=seed, profile=args.profile, level=args.level, target=target
+    )
     printer.header(partial)
 
     def on_check(check: Check) -> None:

@@ -154,7 +154,9 @@ def use_colour(stream: TextIO) -> bool:
 class Printer:
     """Writes a report to a terminal line by line, as checks finish."""
 
-    def __init__(self, kata: Kata, stream: TextIO | None = None, colour: bool | None = None) -> None:
+    def __init__(
+        self, kata: Kata, stream: TextIO | None = None, colour: bool | None = None
+    ) -> None:
         self.kata = kata
         self.stream = stream = stream or sys.stdout
         self.colour = use_colour(stream) if colour is None else colour
