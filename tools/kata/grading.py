@@ -119,30 +119,35 @@ def probe_solution(
     """Compile and import ``workdir/solution.py`` in its own process.
 
     Returns (error message or "", notes). Catches syntax errors (with file:line), exceptions and
-    hangs at import time, a process that ends itself while importing, and missing names.
+    hangs at import time, a process that ends itself while importing, and missing names. Takes at
+    most ``min(check_seconds, run_seconds)`` plus the exit grace; the process never outlives the
+    call (not even on KeyboardInterrupt).
     """
     out = private / "probe.json"
     names = {name: public_api(kata.stub).get(name, []) for name in kata.exports}
+    limit = min(limits.check_seconds, limits.run_seconds)
     proc = Process(
         [sys.executable, "-m", "kata.probe", str(out), json.dumps(names)],
         workdir,
         limits,
         child_env(),
     )
-    deadline = clock() + limits.check_seconds
-    while proc.returncode is None and not out.exists() and clock() < deadline:
-        proc.wait(0.02)
-    if not out.exists():
+    try:
+        deadline = clock() + limit
+        while proc.returncode is None and not out.exists() and clock() < deadline:
+            proc.wait(0.02)
+        if not out.exists():
+            proc.kill()
+            if proc.killed_by_us:
+                return (
+                    f"importing solution.py did not finish within {limit:g} s "
+                    "(an infinite loop or a blocking call at import time?)",
+                    [],
+                )
+            return f"importing solution.py ended the process: it {proc.describe_exit()}", []
+        proc.wait(limits.exit_grace_seconds)
+    finally:
         proc.kill()
-        if proc.killed_by_us:
-            return (
-                f"importing solution.py did not finish within {limits.check_seconds:g} s "
-                "(an infinite loop or a blocking call at import time?)",
-                [],
-            )
-        return f"importing solution.py ended the process: it {proc.describe_exit()}", []
-    proc.wait(limits.exit_grace_seconds)
-    proc.kill()
     try:
         result = json.loads(out.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -210,9 +215,10 @@ def run_suite(
     it as (source, name). `on_check` is called with each verdict as it arrives; with
     `stop_at_first_failure` the checks after the first failure are left unrun. When `kata` is
     given, the file is first probed for the kata's exports. Cost: one process, plus one more per
-    check that hangs or crashes its process.
+    check that hangs or crashes its process. The probe counts towards ``limits.run_seconds``.
     """
     _is_python_file(solution)
+    deadline = clock() + limits.run_seconds
     with sandbox_dirs() as (workdir, private):
         shutil.copyfile(solution, workdir / "solution.py")
         for source, name in extra_files:
@@ -240,6 +246,7 @@ def run_suite(
             profile=profile,
             options=options,
             limits=limits,
+            deadline=deadline,
             on_check=on_check,
             clock=clock,
         )
@@ -256,10 +263,10 @@ def _run_checks(
     profile: str,
     options: list[str],
     limits: Limits,
+    deadline: float,
     on_check: Callable[[Check], None],
     clock: Clock,
 ) -> SuiteRun:
-    deadline = clock() + limits.run_seconds
     checks: dict[str, Check] | None = None
     done: dict[str, Check] = {}
     problems: list[str] = []
@@ -302,6 +309,7 @@ def _run_checks(
         reader = _Records(results)
         current: str | None = None
         started = clock()
+        memory_at_start = 0
         finished_at: float | None = None
         threads: list[str] = []
         stopped_for = ""
@@ -316,6 +324,7 @@ def _run_checks(
                         collect_errors.append(str(record.get("message", "")))
                     elif event == "start":
                         current, started = str(record.get("id")), clock()
+                        memory_at_start = proc.peak_memory_bytes
                     elif event == "result" and checks is not None and record.get("id") in checks:
                         check = checks[str(record["id"])]
                         outcome = record.get("outcome")
@@ -378,7 +387,11 @@ def _run_checks(
             check = checks[current]
             check.status = "error"
             check.message = f"this check {stopped_for or 'ended its process: the process ' + proc.describe_exit()}"
-            if "memory" in output.lower() and "MemoryError" in output:
+            if proc.hit_memory_limit() and proc.peak_memory_bytes > memory_at_start:
+                check.message += (
+                    f" (it ran into the {limits.memory_mb} MB memory limit: out of memory)"
+                )
+            elif "MemoryError" in output:
                 check.message += " (out of memory)"
             check.duration_s = round(clock() - started, 3)
             done[current] = check

@@ -3,12 +3,17 @@ the kata needs? Writes one JSON object to the file named by argv[1]; argv[2] is 
 ``{"Name": ["method", ...]}`` of the names to look for.
 
 Result: ``{"ok": bool, "message": str, "line": int | null, "missing": [...], "missing_methods": [...]}``.
+The file appears complete or not at all, and the process ends as soon as it is written: threads or
+exit handlers the solution left behind neither delay the verdict nor change it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
+import os
+import resource
 import sys
 import traceback
 from pathlib import Path
@@ -22,6 +27,14 @@ def _solution_line(error: BaseException) -> int | None:
         if Path(frame.filename).name == "solution.py":
             line = frame.lineno
     return line
+
+
+def _memory_hint() -> str:
+    """Why a MemoryError happened: the grading process's address-space limit, in MB."""
+    limit = resource.getrlimit(resource.RLIMIT_AS)[0]
+    if limit == resource.RLIM_INFINITY:
+        return " (out of memory)"
+    return f" (out of memory: it hit the memory limit of {limit // (1024 * 1024)} MB)"
 
 
 def probe(names: dict[str, list[str]]) -> dict[str, Any]:
@@ -44,9 +57,11 @@ def probe(names: dict[str, list[str]]) -> dict[str, Any]:
     except BaseException as error:
         line = _solution_line(error)
         where = f"solution.py:{line}: " if line else ""
+        text = f": {error}" if str(error) else ""
         return {
             "ok": False,
-            "message": f"{where}importing solution.py raised {type(error).__name__}: {error}",
+            "message": f"{where}importing solution.py raised {type(error).__name__}{text}"
+            + (_memory_hint() if isinstance(error, MemoryError) else ""),
             "line": line,
         }
     missing = [name for name in names if not hasattr(module, name)]
@@ -77,8 +92,13 @@ def probe(names: dict[str, list[str]]) -> dict[str, Any]:
 def main() -> None:
     out, names = Path(sys.argv[1]), json.loads(sys.argv[2])
     result = probe(names)
-    out.write_text(json.dumps(result), encoding="utf-8")
-    sys.stdout.flush()
+    partial = out.with_name(out.name + ".part")
+    partial.write_text(json.dumps(result), encoding="utf-8")
+    partial.replace(out)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(0)  # the solution's non-daemon threads and atexit handlers must not hold us up
 
 
 if __name__ == "__main__":

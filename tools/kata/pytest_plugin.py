@@ -130,7 +130,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 class _CappedText:
-    """A text stream that keeps the first `limit` characters written and counts the rest."""
+    """A text stream that keeps the first `limit` characters written and counts the rest; its
+    `value`, the note of what was dropped included, fits in `limit` characters (when the note
+    alone does)."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
@@ -155,9 +157,11 @@ class _CappedText:
 
     def value(self) -> str:
         text = "".join(self.kept)
-        if self.dropped:
-            text += f"\n[... {self.dropped} more characters not shown]"
-        return text
+        if not self.dropped:
+            return text
+        widest = f"\n[... {self.size + self.dropped} more characters not shown]"
+        shown = max(0, self.limit - len(widest))
+        return text[:shown] + f"\n[... {len(text) - shown + self.dropped} more characters not shown]"
 
 
 _output: dict[str, _CappedText] = {}
@@ -204,18 +208,36 @@ def _where(tb: Any) -> str:
     return found
 
 
+MEMORY_NOTE = "MemoryError: the solution ran out of memory (it hit the memory limit)"
+
+
+def _caused_by_memory(error: BaseException) -> bool:
+    """Whether `error` is a MemoryError or was raised while handling one (a check that turned
+    the solution's MemoryError into an assertion, say)."""
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, MemoryError):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
 def _describe(excinfo: pytest.ExceptionInfo[BaseException]) -> tuple[str, str]:
     """(message, example): the error's text and the minimal failing example Hypothesis noted."""
     error = excinfo.value
     notes = [str(n) for n in getattr(error, "__notes__", [])]
     example = "\n".join(notes)
     text = str(error)
+    if isinstance(error, MemoryError):
+        return MEMORY_NOTE, example[:MESSAGE_LIMIT]
     if isinstance(error, AssertionError):
         message = text or "assertion failed"
-    elif isinstance(error, MemoryError):
-        message = "MemoryError: the solution ran out of memory (it hit the memory limit)"
     else:
         message = f"{type(error).__name__}: {text}" if text else type(error).__name__
+    if _caused_by_memory(error):
+        message = f"{MEMORY_NOTE}\n{message}"
     return message[:MESSAGE_LIMIT], example[:MESSAGE_LIMIT]
 
 

@@ -259,10 +259,13 @@ class Printer:
                 tests.failing_on_reference, tests.reference_messages, strict=False
             ):
                 self.line(f"    {name}: {message.splitlines()[0] if message else ''}")
-        self.line(
-            f"  planted bugs caught: {tests.bugs_caught} of {tests.bugs_total}"
-            + ("" if tests.trustworthy else " (no credit until the tests pass on the reference)")
-        )
+        if tests.trustworthy:
+            self.line(f"  planted bugs caught: {tests.bugs_caught} of {tests.bugs_total}")
+        else:
+            self.line(
+                f"  planted bugs: not run ({tests.bugs_total} wait; tests earn credit for catching "
+                "bugs once they all pass on the reference)"
+            )
         for hint in tests.missed:
             self.line(f"    missed: {hint}")
         if tests.passed_on_solution is not None:

@@ -61,6 +61,8 @@ class Process:
         self.killed_by_us = False
         self._tail = bytearray()
         self.output_total = 0
+        self.peak_memory_bytes = 0
+        """The largest address-space size seen for the process so far (Linux; 0 elsewhere)."""
 
         def set_limits() -> None:  # runs in the child, before exec
             memory = limits.memory_mb * 1024 * 1024
@@ -96,6 +98,7 @@ class Process:
 
     def wait(self, timeout: float | None = None) -> int | None:
         """The exit code, or None if the process is still running after `timeout` seconds."""
+        self._sample_memory()
         try:
             return self._popen.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -105,10 +108,27 @@ class Process:
         """Kill the whole process group (the process and anything it started) and reap it."""
         if self._popen.poll() is None:
             self.killed_by_us = True
+            self._sample_memory()
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self._popen.pid, signal.SIGKILL)
         self._popen.wait()
         self._drainer.join(timeout=5)
+
+    def _sample_memory(self) -> None:
+        """Note the process's peak address-space size (VmPeak) while it can still be read."""
+        if self._popen.returncode is not None:
+            return  # reaped: its pid may belong to another process by now
+        with contextlib.suppress(OSError, ValueError):
+            status = Path(f"/proc/{self._popen.pid}/status").read_text(encoding="ascii")
+            for line in status.splitlines():
+                if line.startswith("VmPeak:"):
+                    peak = int(line.split()[1]) * 1024
+                    self.peak_memory_bytes = max(self.peak_memory_bytes, peak)
+
+    def hit_memory_limit(self) -> bool:
+        """Whether the process's address space ever came within 10% of the memory limit, which
+        is where allocations start to fail (sampled each `wait` and before a `kill`)."""
+        return self.peak_memory_bytes >= 0.9 * self.limits.memory_mb * 1024 * 1024
 
     def output_tail(self) -> str:
         """The last `output_bytes` of what the process printed, decoded leniently."""

@@ -57,6 +57,9 @@ def grade_user_tests(
     result.failing_on_reference = [c.name for c in failing]
     result.reference_messages = [c.message for c in failing]
     result.passed_on_reference = not failing
+    if failing:
+        # Untrustworthy tests earn no credit: spare the bug runs until they pass on the reference.
+        bugs = []
     source = kata.reference.read_text(encoding="utf-8")
 
     def catches(bug: Bug) -> bool:
@@ -68,7 +71,7 @@ def grade_user_tests(
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         caught = list(pool.map(catches, bugs))
-    result.bugs_caught = sum(caught) if result.passed_on_reference else 0
+    result.bugs_caught = sum(caught)
     result.missed = [bug.description for bug, hit in zip(bugs, caught, strict=True) if not hit]
     if solution is not None:
         on_solution = run_suite(tests, solution, seed=seed, profile=USER_PROFILE, limits=limits)

@@ -1,0 +1,471 @@
+"""Streaming anomaly detection over a sliding window (reference solution).
+
+A value is an anomaly when it lies more than ``threshold`` population standard deviations away
+from the mean of the values that came just before it (the window). Three entry points:
+
+- ``SlidingWindowDetector``: the window is the last ``window_size`` accepted values.
+- ``TimeWindowDetector``: the window is the accepted events of the last ``horizon`` time units.
+- ``detect_batch``: the answers of a fresh ``SlidingWindowDetector`` for a whole array, vectorized.
+
+Numerics (rules R1/R2 of the statement). Both detectors keep shifted sums ``s1 = sum(v - K)`` and
+``s2 = sum((v - K)**2)`` around an anchor ``K`` and update them in O(1) when a value enters or
+leaves. Removing values can leave those sums far less accurate than the spread of what remains
+(a spike leaves the window, the level shifts away from the anchor), so every update also keeps a
+worst-case bound on the rounding error accumulated since the sums were last computed from
+scratch; when the bound is no longer small against the window's own spread, the sums are rebuilt
+from the window with ``math.fsum`` (O(window), rare: see ``_Window``).
+A window whose values are all equal is recognised exactly from the length of the run of equal
+trailing values, so a flat line never alarms on rounding noise (R1).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Sequence
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["MAX_ABS_VALUE", "SlidingWindowDetector", "TimeWindowDetector", "detect_batch"]
+
+MAX_ABS_VALUE: Final = 1e12
+"""Accepted values satisfy ``abs(value) <= MAX_ABS_VALUE``."""
+
+_UNIT: Final = 2.0**-53
+"""Unit roundoff of IEEE-754 doubles: one rounding changes a result by at most this, relatively."""
+
+_VAR_BUDGET: Final = 1e-9
+"""Largest relative error of the window's variance a decision tolerates (moves T by <= 5e-10 T)."""
+
+_MEAN_BUDGET: Final = 5e-10
+"""Largest error of the window's mean, relative to ``threshold * std``. With the variance budget
+this keeps a decision's error below ``1e-9 * T``, half of what R2 allows near ``D == T``."""
+
+_REAL_TYPES: Final = (int, float, np.integer, np.floating)
+
+
+def _checked_value(value: object) -> float:
+    """``value`` as a float if it is an accepted real number (L1.6), else raise (L1.7); O(1)."""
+    if isinstance(value, bool | np.bool_) or not isinstance(value, _REAL_TYPES):
+        raise TypeError(f"value must be an int or float, got {type(value).__name__}")
+    if not -MAX_ABS_VALUE <= value <= MAX_ABS_VALUE:  # also false for NaN
+        raise ValueError(f"value must be finite with |value| <= 1e12, got {value!r}")
+    return float(value)
+
+
+def _checked_threshold(threshold: object) -> float:
+    """``threshold`` as a float if it is a finite number > 0 (L1.1); O(1)."""
+    if isinstance(threshold, bool | np.bool_) or not isinstance(threshold, _REAL_TYPES):
+        raise TypeError(f"threshold must be a number, got {type(threshold).__name__}")
+    result = float(threshold)
+    if not (math.isfinite(result) and result > 0):
+        raise ValueError(f"threshold must be finite and > 0, got {threshold!r}")
+    return result
+
+
+def _checked_int(name: str, value: object, low: int, high: int | None = None) -> int:
+    """``value`` if it is an int (not a bool) with ``low <= value <= high``; O(1)."""
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    result = int(value)
+    if result < low or (high is not None and result > high):
+        bound = f">= {low}" if high is None else f"between {low} and {high}"
+        raise ValueError(f"{name} must be {bound}, got {result}")
+    return result
+
+
+class _Window:
+    """A FIFO window of floats with shifted sums for its mean and variance, and R1/R2 decisions.
+
+    ``values`` holds the window, oldest first. Around the anchor ``K`` it keeps
+    ``s1 = sum(v - K)`` and ``s2 = sum((v - K)**2)``; ``M2 = s2 - s1**2 / n`` is ``n`` times the
+    population variance. Adding or removing a value is one *operation*. Since the sums were last
+    rebuilt, each operation has changed ``s2`` by at most ``4u * peak`` of rounding (``u`` the
+    unit roundoff, ``peak`` the largest ``s2`` since the rebuild) and ``s1`` by at most
+    ``2u * sqrt(n_max * peak)``. ``decide`` rebuilds the sums (O(n), ``math.fsum``, anchored at
+    the window value nearest the mean) whenever these bounds could move the variance by more
+    than ``_VAR_BUDGET`` relatively or the mean by more than ``_MEAN_BUDGET * threshold * std``.
+
+    That also gives R1 for free: a constant window has true ``M2 = 0``, so whatever ``M2`` the
+    sums yield is rounding noise, which the bound always flags; the rebuild then anchors at the
+    constant itself, making both sums exactly 0. A rebuild is needed only once the spread
+    collapses by orders of magnitude (a spike or an old level leaves the window) or after some
+    10**5 operations, so its cost is O(1) amortized.
+    """
+
+    __slots__ = (
+        "_anchor",
+        "_mean_limit",
+        "_n_max",
+        "_ops",
+        "_peak",
+        "_s1",
+        "_s2",
+        "_threshold_sq",
+        "_values",
+        "_var_limit",
+    )
+
+    def __init__(self, threshold: float) -> None:
+        self._values: deque[float] = deque()
+        self._threshold_sq = threshold * threshold
+        self._anchor = 0.0
+        self._s1 = 0.0
+        self._s2 = 0.0
+        self._ops = 0  # operations since the last rebuild (1 right after it: its own rounding)
+        self._peak = 0.0  # largest s2 since the last rebuild
+        self._n_max = 0  # largest window size since the last rebuild
+        # M2 is off by at most 12u * ops * peak * n_max / n (s2's share plus s1**2/n's share).
+        self._var_limit = _VAR_BUDGET / (12 * _UNIT)
+        # The mean is off by at most 2u * ops * sqrt(n_max * peak) / n.
+        self._mean_limit = (_MEAN_BUDGET / (2 * _UNIT)) ** 2 * self._threshold_sq
+
+    def _add(self, x: float) -> None:
+        """Append ``x`` as the newest value; O(1)."""
+        values = self._values
+        if not values:  # an empty window is an exact state: anchor at the first value
+            self._anchor = x
+            self._s1 = self._s2 = self._peak = 0.0
+            self._ops = 1
+            self._n_max = 0
+        values.append(x)
+        d = x - self._anchor
+        self._s1 += d
+        s2 = self._s2 + d * d
+        self._s2 = s2
+        if s2 > self._peak:
+            self._peak = s2
+        if len(values) > self._n_max:
+            self._n_max = len(values)
+        self._ops += 1
+
+    def _remove_oldest(self) -> None:
+        """Drop the oldest value; O(1)."""
+        e = self._values.popleft() - self._anchor
+        self._s1 -= e
+        self._s2 -= e * e
+        self._ops += 1
+
+    def _decide(self, x: float) -> bool:
+        """Whether ``x`` is an anomaly against the (non-empty) window; O(1) amortized."""
+        n = len(self._values)
+        s1 = self._s1
+        m2 = self._s2 - s1 * s1 / n
+        ops_peak_n = self._ops * self._peak * self._n_max
+        if (
+            ops_peak_n > self._var_limit * m2 * n
+            or ops_peak_n * self._ops > self._mean_limit * m2 * n
+        ):
+            self._rebuild()
+            s1 = self._s1
+            m2 = self._s2 - s1 * s1 / n
+        dev = (x - self._anchor) - s1 / n
+        # |x - mean| > threshold * sqrt(M2 / n), squared (both sides are >= 0).
+        return dev * dev * n > self._threshold_sq * m2
+
+    def _rebuild(self) -> None:
+        """Recompute the sums from the window around its value nearest the mean; O(n)."""
+        values = self._values
+        mean = math.fsum(values) / len(values)
+        anchor = min(values, key=lambda v: abs(v - mean))
+        deviations = [v - anchor for v in values]
+        self._anchor = anchor
+        self._s1 = math.fsum(deviations)
+        self._s2 = self._peak = math.fsum([d * d for d in deviations])
+        self._ops = 1
+        self._n_max = len(values)
+
+
+class SlidingWindowDetector(_Window):
+    """Flags values far from the mean of the last ``window_size`` accepted values (Levels 1-2).
+
+    ``update`` costs O(1) amortized and the detector holds O(window_size) memory.
+    """
+
+    __slots__ = ("_limit", "_min_samples", "_window_size", "threshold")
+
+    def __init__(
+        self, window_size: int, threshold: float = 3.0, min_samples: int | None = None
+    ) -> None:
+        """Validate the parameters (L1.1): ``window_size >= 2``, ``threshold`` finite and > 0,
+        ``2 <= min_samples <= window_size`` (default ``window_size``); else ``ValueError`` (or
+        ``TypeError`` for a wrong type)."""
+        self._window_size = _checked_int("window_size", window_size, 2)
+        self.threshold = _checked_threshold(threshold)
+        self._min_samples = (
+            self._window_size
+            if min_samples is None
+            else _checked_int("min_samples", min_samples, 2, self._window_size)
+        )
+        super().__init__(self.threshold)
+        # Once full, the window never shrinks, so n == n_max and an update is two operations:
+        # the mean bound holds whenever ops <= limit and the variance bound (halved) holds.
+        self._limit = min(self._var_limit / 2, math.sqrt(self._mean_limit) / 2)
+
+    @property
+    def window_size(self) -> int:
+        """The number of previous values a decision looks at."""
+        return self._window_size
+
+    @property
+    def min_samples(self) -> int:
+        """How many values the window must hold before any value can be an anomaly."""
+        return self._min_samples
+
+    def update(self, value: float) -> bool:
+        """Whether ``value`` is an anomaly against the previous ``window_size`` values; O(1) am.
+
+        False while the window holds fewer than ``min_samples`` values (L1.3); otherwise
+        ``|value - mean| > threshold * std`` with the population std (L1.4) under R1/R2 (L2.1,
+        L2.2). The value then enters the window, anomaly or not (L1.5). A rejected value raises
+        ``TypeError``/``ValueError`` before anything changes (L1.7).
+        """
+        if type(value) is float and -MAX_ABS_VALUE <= value <= MAX_ABS_VALUE:
+            x = value
+        else:
+            x = _checked_value(value)
+        values = self._values
+        n = len(values)
+        if n != self._window_size:  # still filling up
+            anomaly = n >= self._min_samples and self._decide(x)
+            self._add(x)
+            return anomaly
+        # The steady state, inlined for speed: _decide, _add and _remove_oldest in one step,
+        # counting the two operations as one update against the halved limit.
+        s1 = self._s1
+        m2 = self._s2 - s1 * s1 / n
+        if self._ops * self._peak > self._limit * m2:
+            self._rebuild()
+            s1 = self._s1
+            m2 = self._s2 - s1 * s1 / n
+        anchor = self._anchor
+        d = x - anchor
+        dev = d - s1 / n
+        anomaly = dev * dev * n > self._threshold_sq * m2
+        values.append(x)
+        e = values.popleft() - anchor
+        s2 = self._s2 + d * d
+        if s2 > self._peak:
+            self._peak = s2
+        self._s1 = s1 + d - e
+        self._s2 = s2 - e * e
+        self._ops += 1
+        return anomaly
+
+
+class TimeWindowDetector(_Window):
+    """Flags values far from the mean of the events of the last ``horizon`` time units (Level 3).
+
+    The window of an event at time ``t`` is every accepted event with ``t - horizon < ts <= t``.
+    ``update`` costs O(1) amortized (each event is evicted once); memory is O(events in window).
+    """
+
+    __slots__ = ("_horizon", "_min_samples", "_times", "threshold")
+
+    def __init__(self, horizon: float, threshold: float = 3.0, min_samples: int = 2) -> None:
+        """Validate the parameters (L3.1): ``horizon`` finite and > 0, ``threshold`` finite and
+        > 0, ``min_samples`` an int >= 2; else ``ValueError`` (or ``TypeError``)."""
+        self._horizon = _checked_threshold(horizon)
+        self.threshold = _checked_threshold(threshold)
+        self._min_samples = _checked_int("min_samples", min_samples, 2)
+        super().__init__(self.threshold)
+        self._times: deque[float] = deque()
+
+    @property
+    def horizon(self) -> float:
+        """How far back, in time units, the window reaches (exclusive)."""
+        return self._horizon
+
+    def update(self, timestamp: float, value: float) -> bool:
+        """Whether ``value`` at ``timestamp`` is an anomaly against the time window; O(1) am.
+
+        Raises ``ValueError``/``TypeError`` for a non-finite or decreasing timestamp or a
+        rejected value, before evicting anything (L3.4).
+        """
+        x = _checked_value(value)
+        if isinstance(timestamp, bool | np.bool_) or not isinstance(timestamp, _REAL_TYPES):
+            raise TypeError(f"timestamp must be a number, got {type(timestamp).__name__}")
+        now = float(timestamp)
+        if not math.isfinite(now):
+            raise ValueError(f"timestamp must be finite, got {timestamp!r}")
+        times = self._times
+        if times and now < times[-1]:
+            raise ValueError(f"timestamp {timestamp!r} is earlier than the last one {times[-1]!r}")
+        cutoff = now - self._horizon
+        while times and times[0] <= cutoff:  # exactly `horizon` old is out (L3.2)
+            times.popleft()
+            self._remove_oldest()
+        anomaly = len(times) >= self._min_samples and self._decide(x)
+        times.append(now)
+        self._add(x)
+        return anomaly
+
+
+# ----------------------------------------------------------------------------------------------
+# Batch
+
+
+def _checked_array(values: Sequence[float] | npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """``values`` as a 1-D float64 array of accepted values (L4.2); O(n)."""
+    array = np.asarray(values)
+    if array.ndim != 1:
+        raise ValueError(f"values must be one-dimensional, got shape {array.shape}")
+    if array.dtype == np.bool_ or not (
+        np.issubdtype(array.dtype, np.number) or array.size == 0
+    ):
+        raise TypeError(f"values must be real numbers, got dtype {array.dtype}")
+    if np.issubdtype(array.dtype, np.complexfloating):
+        raise TypeError("values must be real numbers, got complex ones")
+    result = np.asarray(array, dtype=np.float64)
+    if result.size and not np.abs(result).max() <= MAX_ABS_VALUE:  # NaN fails too
+        raise ValueError("values must be finite with |value| <= 1e12")
+    return result
+
+
+_CHUNK: Final = 1 << 14
+"""Elements per vectorized step of ``detect_batch``: small enough to stay in cache."""
+
+
+def _window_moments_direct(
+    xs: npt.NDArray[np.float64], ends: npt.NDArray[np.intp], counts: npt.NDArray[np.intp], w: int
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """(value - mean, M2) for the windows ``xs[end - count:end]`` of ``xs[end]``; O(len * w).
+
+    Two passes around the window's newest value, so the deviations are small and the sums are
+    accurate to a few roundings of the window's own spread. Rows are processed in chunks to
+    bound memory (a loop per chunk of rows, not per element).
+    """
+    padded = np.concatenate([np.zeros(w), xs])
+    view = np.lib.stride_tricks.sliding_window_view(padded, w)  # row i covers xs[i - w:i]
+    deviation = np.empty(len(ends))
+    m2 = np.empty(len(ends))
+    columns = np.arange(w)
+    step = max(1, _CHUNK // w)
+    for start in range(0, len(ends), step):
+        rows = slice(start, start + step)
+        anchors = xs[ends[rows] - 1]
+        valid = columns >= (w - counts[rows])[:, None]
+        dev = np.where(valid, view[ends[rows]] - anchors[:, None], 0.0)
+        offsets = dev.sum(axis=1) / counts[rows]
+        centred = np.where(valid, dev - offsets[:, None], 0.0)
+        m2[rows] = np.einsum("ij,ij->i", centred, centred)
+        deviation[rows] = (xs[ends[rows]] - anchors) - offsets
+    return deviation, m2
+
+
+def _trust_coefficient(
+    count: float | npt.NDArray[np.float64], length: int, threshold_sq: float
+) -> float | npt.NDArray[np.float64]:
+    """``c``: a window's computed M2 is within budget when ``M2 > c * T2``; O(size of count).
+
+    ``T2`` is the sum of squared deviations over the whole segment of ``length`` values whose
+    cumulative sums gave the window's sums. Sequential summation errs by at most ``u * t *``
+    (partial sum) after ``t`` terms, which bounds the window's ``s2`` error by about
+    ``2 * length * u * T2`` and its ``s1`` error by ``2 * length * u * sqrt(length * T2)``.
+    """
+    spread = 2 * length + 1
+    var_part = (spread + 6 + 2 * spread * np.sqrt(length / count)) * _UNIT / _VAR_BUDGET
+    mean_part = (spread * _UNIT) ** 2 * length / (count * _MEAN_BUDGET**2 * threshold_sq)
+    return np.maximum(var_part, mean_part)
+
+
+def detect_batch(
+    values: Sequence[float] | npt.ArrayLike,
+    window_size: int,
+    threshold: float = 3.0,
+    min_samples: int | None = None,
+) -> npt.NDArray[np.bool_]:
+    """Element ``i``: what a fresh ``SlidingWindowDetector`` answers for ``values[i]`` (L4.1).
+
+    Vectorized, O(n) for ordinary data. The values are cut into blocks of 1 to 8 windows;
+    the windows of a block lie in a segment made of the block and the ``window_size`` values
+    before it, so one cumulative sum per segment (around the value just before the block) gives
+    every window's shifted sums by one subtraction. Segments are processed a cache-sized chunk
+    at a time (a Python loop per chunk of blocks, never per element). Each window gets a
+    worst-case bound on its rounding error; the rare windows whose bound is not small against
+    their own spread (a constant window, one just after a spike or a level shift) are decided
+    exactly from run lengths (R1) or recomputed directly in O(window_size). ``ValueError`` for
+    a non-1-D input, a non-finite or out-of-range value, or bad parameters (L4.2).
+    """
+    w = _checked_int("window_size", window_size, 2)
+    thr = _checked_threshold(threshold)
+    k = w if min_samples is None else _checked_int("min_samples", min_samples, 2, w)
+    xs = _checked_array(values)
+    n = len(xs)
+    if n <= k:
+        return np.zeros(n, dtype=np.bool_)
+    thr_sq = thr * thr
+    # Longer blocks share the w-value overlap among more windows but loosen the error bound.
+    block = 8 * w if w <= 256 else 4 * w if w <= 2048 else w
+    length = w + block  # a segment: the w values before a block, then the block
+    blocks = -(-n // block)
+    padded = np.empty(w + blocks * block)
+    padded[:w] = xs[0]  # before the stream: never inside a window, any finite value will do
+    padded[w : w + n] = xs
+    padded[w + n :] = xs[-1]
+    segments = np.lib.stride_tricks.sliding_window_view(padded, length)[::block]
+    trusted = np.empty((blocks, block), dtype=np.bool_)
+    answer = np.empty((blocks, block), dtype=np.bool_)
+    rows = max(1, _CHUNK // length)
+    # Both running sums in one pass: the real part accumulates y, the imaginary part y**2
+    # (complex addition rounds each part exactly as a real addition would).
+    z = np.empty((rows, length), dtype=np.complex128)
+    c = np.zeros((rows, length + 1), dtype=np.complex128)  # c[:, t]: sums of the first t
+    s1 = np.empty((rows, block))
+    s2 = np.empty((rows, block))
+    t = np.empty((rows, block))
+    coefficient = float(_trust_coefficient(float(w), length, thr_sq)) * w
+    for first in range(0, blocks, rows):
+        seg = segments[first : first + rows]
+        r = len(seg)
+        y = z.real[:r]
+        np.subtract(seg, seg[:, w - 1 : w], out=y)  # anchor: the value before the block
+        np.multiply(y, y, out=z.imag[:r])
+        np.cumsum(z[:r], axis=1, out=c[:r, 1:])
+        a, b, dev = s1[:r], s2[:r], t[:r]
+        np.subtract(c.real[:r, w:-1], c.real[:r, :block], out=a)  # window: segment[j : j + w]
+        np.subtract(c.imag[:r, w:-1], c.imag[:r, :block], out=b)
+        # With sums a, b over w values: w * M2 = w*b - a*a and w * (x - mean) = w*y - a, so
+        # |x - mean| > threshold * std  <=>  (w*y - a)**2 > threshold**2 * (w*b - a*a).
+        np.multiply(y[:, w:], float(w), out=dev)
+        dev -= a
+        dev *= dev
+        a *= a
+        b *= float(w)
+        b -= a  # w * M2
+        np.greater(b, coefficient * c.imag[:r, -1:], out=trusted[first : first + r])
+        b *= thr_sq
+        np.greater(dev, b, out=answer[first : first + r])
+    # The first w values have shorter windows, segment[w : w + j] of the first segment.
+    head = min(w, n)
+    count = np.maximum(np.arange(head, dtype=np.float64), 1.0)
+    y0 = padded[w : w + head] - padded[w - 1]
+    c1_0 = np.concatenate([[0.0], np.cumsum(y0)])[:head]
+    c2_0 = np.concatenate([[0.0], np.cumsum(y0 * y0)])[:head]
+    offset = c1_0 / count
+    m2_0 = c2_0 - c1_0 * offset
+    segment_sq = np.sum((padded[: w + block] - padded[w - 1]) ** 2)
+    trusted[0, :head] = m2_0 > _trust_coefficient(count, length, thr_sq) * segment_sq
+    answer[0, :head] = (y0 - offset) ** 2 * count > thr_sq * m2_0
+    trusted = trusted.ravel()
+    answer = answer.ravel()
+    result = answer[:n]
+    result[:k] = False
+    doubtful = np.flatnonzero(~trusted[:n])
+    doubtful = doubtful[doubtful >= k]
+    if len(doubtful):
+        counts = np.minimum(doubtful, w)
+        # R1: the window is constant iff no value changed within it.
+        changes = np.flatnonzero(xs[1:] != xs[:-1]) + 1  # i where xs[i] != xs[i - 1]
+        before = np.searchsorted(changes, doubtful - 1, side="right")  # changes <= i - 1
+        latest = np.where(before > 0, changes[np.maximum(before - 1, 0)], 0)
+        constant = latest <= doubtful - counts
+        flat = doubtful[constant]
+        result[flat] = xs[flat] != xs[flat - 1]
+        rest = doubtful[~constant]
+        if len(rest):
+            deviation, m2_direct = _window_moments_direct(xs, rest, counts[~constant], w)
+            result[rest] = deviation * deviation * counts[~constant] > thr_sq * m2_direct
+    return result

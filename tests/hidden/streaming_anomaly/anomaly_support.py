@@ -1,0 +1,248 @@
+"""Shared helpers of the streaming-anomaly hidden suite: streams, checks, runnable snippets.
+
+Every failure message says what was expected and what came back, and ends with a Python snippet
+(starting ``from solution import ...``) that reproduces the failing call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from anomaly_oracle import SlidingOracle, TimeOracle, Verdict
+from hypothesis import strategies as st
+
+# ---------------------------------------------------------------------------------------------
+# Snippets and transcripts
+
+
+def _args(**kwargs: Any) -> str:
+    return ", ".join(f"{key}={value!r}" for key, value in kwargs.items() if value is not None)
+
+
+def sliding_snippet(
+    window_size: int,
+    threshold: float,
+    min_samples: int | None,
+    values_code: str,
+    index: int,
+    expected: str,
+) -> str:
+    """Code that feeds a fresh detector and prints the answer for ``values[index]``."""
+    return (
+        "from solution import SlidingWindowDetector\n"
+        f"{values_code}\n"
+        "d = SlidingWindowDetector("
+        f"{_args(window_size=window_size, threshold=threshold, min_samples=min_samples)})\n"
+        f"answers = [d.update(v) for v in values[: {index + 1}]]\n"
+        f"print(answers[{index}])  # expected {expected}"
+    )
+
+
+def values_code(values: Sequence[float], limit: int = 400) -> str:
+    """``values = [...]`` for a short list; the caller supplies generator code for long ones."""
+    if len(values) > limit:
+        raise ValueError("too long for a literal; pass generator code instead")
+    return f"values = {[float(v) for v in values]!r}"
+
+
+class Transcript:
+    """The API calls of a stateful test, kept as code so a shrunk failure can be replayed."""
+
+    def __init__(self, header: str) -> None:
+        self.lines = [header]
+
+    def add(self, line: str) -> None:
+        self.lines.append(line)
+
+    def code(self) -> str:
+        return "\n".join(self.lines)
+
+
+def fail(message: str, snippet: str) -> None:
+    raise AssertionError(f"{message}\n\nReproduce with:\n{snippet}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Checking whole streams
+
+
+def expected_text(verdict: Verdict) -> str:
+    return str(verdict.exact)
+
+
+def check_sliding_stream(
+    detector_cls: Callable[..., Any],
+    values: Sequence[float],
+    window_size: int,
+    threshold: float,
+    min_samples: int | None,
+    code: str | None = None,
+    clause: str = "",
+) -> None:
+    """Feed ``values`` to a fresh detector and to the oracle; fail on the first answer R1/R2
+    rule out. ``code`` is the generator code of ``values`` (default: a literal list)."""
+    kwargs: dict[str, Any] = {"window_size": window_size, "threshold": threshold}
+    if min_samples is not None:
+        kwargs["min_samples"] = min_samples
+    detector = detector_cls(**kwargs)
+    oracle = SlidingOracle(window_size, threshold, min_samples)
+    keep = window_size <= 64
+    for index, value in enumerate(values):
+        got = detector.update(value)
+        verdict = oracle.update(value, keep_window=keep)
+        if not isinstance(got, bool | np.bool_):
+            fail(
+                f"update() must return a bool, got {got!r} ({type(got).__name__})",
+                sliding_snippet(
+                    window_size, threshold, min_samples, code or values_code(values[: index + 1]),
+                    index, str(verdict.exact),
+                ),
+            )
+        if not verdict.allows(bool(got)):
+            window = ""
+            if keep:
+                window = f" window {list(verdict.window)!r};"
+            fail(
+                f"{clause}: values[{index}] = {float(value)!r}:{window} "
+                f"{verdict.explain() if keep else _short(verdict)} -> expected {verdict.exact}, "
+                f"got {bool(got)}",
+                sliding_snippet(
+                    window_size, threshold, min_samples,
+                    code or values_code(values[: index + 1]), index, str(verdict.exact),
+                ),
+            )
+
+
+def _short(verdict: Verdict) -> str:
+    if verdict.warming_up:
+        return "fewer than min_samples values so far"
+    if verdict.constant:
+        return "every window value is equal (rule R1)"
+    return "outside R2's tolerance band"
+
+
+def check_time_stream(
+    detector_cls: Callable[..., Any],
+    events: Sequence[tuple[float, float]],
+    horizon: float,
+    threshold: float,
+    min_samples: int,
+    clause: str = "",
+) -> None:
+    """Feed ``(timestamp, value)`` events to a fresh time detector and to the oracle."""
+    detector = detector_cls(horizon=horizon, threshold=threshold, min_samples=min_samples)
+    oracle = TimeOracle(horizon, threshold, min_samples)
+    for index, (ts, value) in enumerate(events):
+        got = detector.update(ts, value)
+        verdict = oracle.update(ts, value)
+        if not verdict.allows(bool(got)):
+            shown = [(float(t), float(v)) for t, v in events[: index + 1]]
+            fail(
+                f"{clause}: event {index} (timestamp {ts!r}, value {float(value)!r}): window "
+                f"values {list(verdict.window)!r}; {verdict.explain()} -> expected "
+                f"{verdict.exact}, got {bool(got)}",
+                "from solution import TimeWindowDetector\n"
+                f"events = {shown!r}\n"
+                f"d = TimeWindowDetector({_args(horizon=horizon, threshold=threshold, min_samples=min_samples)})\n"
+                "answers = [d.update(t, v) for t, v in events]\n"
+                f"print(answers[{index}])  # expected {verdict.exact}",
+            )
+
+
+# ---------------------------------------------------------------------------------------------
+# Strategies
+
+thresholds = st.one_of(
+    st.sampled_from([0.5, 1.0, 1.5, 2.0, 2.5, 3.0]),
+    st.floats(min_value=0.25, max_value=6.0),
+)
+
+
+@st.composite
+def window_params(draw: st.DrawFn, max_window: int = 12) -> tuple[int, float, int | None]:
+    """(window_size, threshold, min_samples) from the allowed ranges."""
+    window = draw(st.integers(min_value=2, max_value=max_window))
+    min_samples = draw(st.one_of(st.none(), st.integers(min_value=2, max_value=window)))
+    return window, draw(thresholds), min_samples
+
+
+small_integer_streams = st.lists(
+    st.integers(min_value=-3, max_value=3).map(float), min_size=0, max_size=60
+)
+
+noise = st.floats(min_value=-3.0, max_value=3.0, allow_nan=False)
+spike = st.sampled_from([-1e6, -5e3, -40.0, 40.0, 5e3, 1e6])
+noise_with_spikes = st.lists(
+    st.one_of(noise, noise, noise, noise, spike), min_size=0, max_size=80
+)
+
+
+@st.composite
+def offset_streams(draw: st.DrawFn) -> list[float]:
+    """Large offsets with a tiny spread; values stay within +-1e12."""
+    offset = draw(st.sampled_from([1e6, -1e6, 123456789.0, 1e9, -1e9, 5e11, 1e12 - 1e3]))
+    spread = draw(st.sampled_from([1e-3, 0.01, 0.5, 3.0]))
+    steps = draw(
+        st.lists(
+            st.one_of(st.integers(-4, 4).map(float), st.floats(-4, 4), st.just(40.0)),
+            min_size=0,
+            max_size=70,
+        )
+    )
+    return [offset + spread * s for s in steps]
+
+
+@st.composite
+def constant_after_spike_streams(draw: st.DrawFn, window: int) -> list[float]:
+    """A level, a spike, then the level again for longer than a window (and maybe a blip)."""
+    level = draw(st.sampled_from([0.0, 5.0, -2.5, 0.1, 1e9 + 0.5, -1e12, 1e12, 3.3e-7]))
+    spike_value = draw(st.sampled_from([1e12, -1e12, 1e6, level + 1.0, 0.0, 7.25]))
+    before = draw(st.integers(min_value=0, max_value=window + 2))
+    after = draw(st.integers(min_value=window, max_value=3 * window + 3))
+    tail = draw(
+        st.lists(st.sampled_from([level, level, spike_value, 0.0, 1.0]), max_size=window + 3)
+    )
+    return [level] * before + [spike_value] + [level] * after + tail
+
+
+# ---------------------------------------------------------------------------------------------
+# Long streams: generated by code that is also the reproduction snippet's first lines
+
+LONG_STREAMS: dict[str, str] = {
+    "offset 1e9, spread 1e-3, level shifts": (
+        "import numpy as np\n"
+        "rng = np.random.default_rng({seed})\n"
+        "levels = np.repeat(rng.integers(-3, 4, {n} // 5000 + 1) * 1e3, 5000)[:{n}]\n"
+        "values = (1e9 + levels + 1e-3 * rng.standard_normal({n})).tolist()"
+    ),
+    "random-walk drift": (
+        "import numpy as np\n"
+        "rng = np.random.default_rng({seed})\n"
+        "values = (1e6 + np.cumsum(rng.standard_normal({n}))).tolist()"
+    ),
+    "spikes of 1e9 on noise of 1e-2": (
+        "import numpy as np\n"
+        "rng = np.random.default_rng({seed})\n"
+        "noise = 5.0 + 1e-2 * rng.standard_normal({n})\n"
+        "noise[rng.integers(0, {n}, {n} // 3000)] = 1e9\n"
+        "values = noise.tolist()"
+    ),
+    "flat stretches between bursts at 1e12": (
+        "import numpy as np\n"
+        "rng = np.random.default_rng({seed})\n"
+        "base = np.full({n}, 1e12 - 2.0 ** 20)\n"
+        "burst = rng.random({n}) < 0.01\n"
+        "base[burst] += rng.integers(-5, 6, int(burst.sum())) * 2.0 ** -12\n"
+        "values = base.tolist()"
+    ),
+}
+
+
+def long_stream(name: str, seed: int, n: int) -> tuple[str, list[float]]:
+    """(code, values): ``code`` builds ``values`` when run."""
+    code = LONG_STREAMS[name].format(seed=seed, n=n)
+    scope: dict[str, Any] = {}
+    exec(code, scope)  # our own generator code, shown verbatim in failure snippets
+    return code, list(scope["values"])

@@ -1,0 +1,278 @@
+"""Level 1: the sliding-window detector (parameters, warm-up, decision rule, accepted values)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+from anomaly_oracle import SlidingOracle
+from anomaly_support import (
+    Transcript,
+    check_sliding_stream,
+    fail,
+    noise_with_spikes,
+    small_integer_streams,
+    window_params,
+)
+from hypothesis import example, given
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
+
+from solution import SlidingWindowDetector
+
+# ---------------------------------------------------------------------------------------------
+# L1.1 parameters
+
+
+@pytest.mark.clause("L1.1")
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"window_size": 1},
+        {"window_size": 0},
+        {"window_size": -5},
+        {"window_size": 10, "threshold": 0.0},
+        {"window_size": 10, "threshold": -1.0},
+        {"window_size": 10, "threshold": math.nan},
+        {"window_size": 10, "threshold": math.inf},
+        {"window_size": 10, "min_samples": 1},
+        {"window_size": 10, "min_samples": 11},
+        {"window_size": 3, "min_samples": 0},
+    ],
+    ids=repr,
+)
+def test_invalid_parameters_are_rejected_with_value_error(kwargs: dict[str, Any]) -> None:
+    try:
+        SlidingWindowDetector(**kwargs)
+    except (ValueError, TypeError) as error:
+        if not isinstance(error, ValueError):
+            fail(
+                f"SlidingWindowDetector({kwargs}) must raise ValueError, got {error!r}",
+                f"from solution import SlidingWindowDetector\nSlidingWindowDetector(**{kwargs!r})",
+            )
+        return
+    fail(
+        f"SlidingWindowDetector({kwargs}) must raise ValueError, but it was accepted",
+        f"from solution import SlidingWindowDetector\nSlidingWindowDetector(**{kwargs!r})",
+    )
+
+
+@pytest.mark.clause("L1.1")
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"window_size": 2},
+        {"window_size": 2, "min_samples": 2},
+        {"window_size": 7, "threshold": 0.001, "min_samples": 7},
+        {"window_size": 100, "threshold": 1e6, "min_samples": 2},
+        {"window_size": 5, "threshold": 2},
+    ],
+    ids=repr,
+)
+def test_valid_parameters_are_accepted(kwargs: dict[str, Any]) -> None:
+    try:
+        SlidingWindowDetector(**kwargs)
+    except Exception as error:  # noqa: BLE001 - any exception is the failure being reported
+        fail(
+            f"SlidingWindowDetector({kwargs}) is valid but raised {error!r}",
+            f"from solution import SlidingWindowDetector\nSlidingWindowDetector(**{kwargs!r})",
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# L1.2 - L1.5 the decision
+
+
+@pytest.mark.clause("L1.3")
+@given(params=window_params())
+def test_no_value_is_an_anomaly_before_min_samples_values(
+    params: tuple[int, float, int | None],
+) -> None:
+    window, threshold, min_samples = params
+    warm = window if min_samples is None else min_samples
+    alternating = [float(i % 2) for i in range(warm)]
+    # one value short of min_samples: must be False however far off the value is
+    check_sliding_stream(
+        SlidingWindowDetector, [*alternating[:-1], 1e9], window, threshold, min_samples,
+        clause="L1.3",
+    )
+    # exactly min_samples values: now it is decided (and 1e9 is far out)
+    check_sliding_stream(
+        SlidingWindowDetector, [*alternating, 1e9], window, threshold, min_samples,
+        clause="L1.3",
+    )
+
+
+@pytest.mark.clause("L1.2", "L1.3", "L1.4", "L1.5")
+@given(params=window_params(), values=small_integer_streams)
+@example(params=(3, 2.0, None), values=[0.0, 0.0, 1.0, 3.0, 0.0, 0.0, 3.0])
+@example(params=(2, 0.5, None), values=[0.0, 2.0, 1.0, 3.0, 3.0, 0.0])
+@example(params=(4, 1.0, 2), values=[0.0, 1.0, 3.0, 0.0, 1.0, 1.0, -3.0])
+def test_small_integer_streams_match_exact_arithmetic(
+    params: tuple[int, float, int | None], values: list[float]
+) -> None:
+    window, threshold, min_samples = params
+    check_sliding_stream(
+        SlidingWindowDetector, values, window, threshold, min_samples, clause="L1.2-L1.5"
+    )
+
+
+@pytest.mark.clause("L1.2", "L1.4", "L1.5")
+@given(params=window_params(max_window=20), values=noise_with_spikes)
+@example(params=(3, 3.0, None), values=[0.0, 1.0, 0.0, 1e6, 0.5, 0.0, 0.25, 1.0])
+@example(params=(5, 2.0, 3), values=[1.0, -1.0, 1.0, -1.0, 40.0, 40.0, 40.0, 1.0, -1.0])
+def test_noise_with_spikes_matches_exact_arithmetic(
+    params: tuple[int, float, int | None], values: list[float]
+) -> None:
+    window, threshold, min_samples = params
+    check_sliding_stream(
+        SlidingWindowDetector, values, window, threshold, min_samples, clause="L1.2-L1.5"
+    )
+
+
+@pytest.mark.clause("L1.4")
+def test_the_population_standard_deviation_is_used_not_the_sample_one() -> None:
+    # window [0, 2]: mean 1, population std 1 (sample std 1.414); |2.3 - 1| = 1.3 > 1.2 * 1
+    values = [0.0, 2.0, 2.3]
+    check_sliding_stream(SlidingWindowDetector, values, 2, 1.2, None, clause="L1.4")
+
+
+@pytest.mark.clause("L1.2")
+def test_the_window_holds_exactly_window_size_values() -> None:
+    # window 3: after [100, 0, 1, 0] the window of the last value is [0, 1, 0]; with 100 still
+    # inside (a window one too long) 5.0 would not be an anomaly.
+    values = [100.0, 0.0, 1.0, 0.0, 5.0]
+    check_sliding_stream(SlidingWindowDetector, values, 3, 3.0, None, clause="L1.2")
+
+
+@pytest.mark.clause("L1.5")
+def test_an_anomaly_still_enters_the_window() -> None:
+    # window 3: 1000 is an anomaly; it then widens the window so that 50 is not one.
+    values = [0.0, 1.0, 0.0, 1000.0, 50.0]
+    check_sliding_stream(SlidingWindowDetector, values, 3, 3.0, None, clause="L1.5")
+
+
+# ---------------------------------------------------------------------------------------------
+# L1.6 accepted values
+
+
+@pytest.mark.clause("L1.6")
+@pytest.mark.parametrize(
+    "make",
+    [int, float, np.float64, np.float32, np.int64, np.int32],
+    ids=lambda f: f.__name__,
+)
+def test_ints_floats_and_numpy_scalars_are_accepted_as_values(make: Any) -> None:
+    raw = [1, 3, 2, 2, 3, 1, 40, 2, 1]
+    values = [make(v) for v in raw]
+    try:
+        check_sliding_stream(SlidingWindowDetector, values, 4, 1.5, 2, clause="L1.6")
+    except (TypeError, ValueError) as error:
+        prefix = "" if make in (int, float) else "np."
+        fail(
+            f"L1.6: values of type {make.__name__} must be accepted, got {error!r}",
+            "import numpy as np\nfrom solution import SlidingWindowDetector\n"
+            "d = SlidingWindowDetector(window_size=4, threshold=1.5, min_samples=2)\n"
+            f"print([d.update({prefix}{make.__name__}(v)) for v in {raw!r}])",
+        )
+
+
+@pytest.mark.clause("L1.6")
+def test_values_at_plus_and_minus_1e12_are_accepted() -> None:
+    values = [1e12, -1e12, 1e12, 10**12, -(10**12), 0.0]
+    check_sliding_stream(SlidingWindowDetector, values, 3, 1.0, 2, clause="L1.6")
+
+
+# ---------------------------------------------------------------------------------------------
+# L1.7 rejected values leave the detector unchanged
+
+BAD_VALUES: list[tuple[str, Any]] = [
+    ("float('nan')", math.nan),
+    ("float('inf')", math.inf),
+    ("float('-inf')", -math.inf),
+    ("1.5e12", 1.5e12),
+    ("-(10**13)", -(10**13)),
+    ("10**400", 10**400),
+    ("True", True),
+    ("False", False),
+    ("'3.0'", "3.0"),
+    ("None", None),
+    ("np.float64('nan')", np.float64("nan")),
+    ("np.bool_(True)", np.bool_(True)),
+    ("[1.0]", [1.0]),
+]
+
+
+@pytest.mark.clause("L1.7")
+@pytest.mark.parametrize(("code", "bad"), BAD_VALUES, ids=[c for c, _ in BAD_VALUES])
+def test_a_rejected_value_raises_value_error_or_type_error(code: str, bad: Any) -> None:
+    d = SlidingWindowDetector(window_size=3, threshold=2.0, min_samples=2)
+    d.update(1.0)
+    snippet = (
+        "import numpy as np\nfrom solution import SlidingWindowDetector\n"
+        "d = SlidingWindowDetector(window_size=3, threshold=2.0, min_samples=2)\n"
+        f"d.update(1.0)\nd.update({code})  # expected ValueError or TypeError"
+    )
+    try:
+        d.update(bad)
+    except (ValueError, TypeError):
+        return
+    except Exception as error:  # noqa: BLE001 - reported to the learner
+        fail(f"L1.7: update({code}) must raise ValueError or TypeError, got {error!r}", snippet)
+    fail(f"L1.7: update({code}) must raise ValueError or TypeError, but it was accepted", snippet)
+
+
+class RejectedValuesMachine(RuleBasedStateMachine):
+    """Valid and rejected values interleaved; a twin detector only ever sees the valid ones and
+    must give the same answers (the rejected values left no trace)."""
+
+    @initialize(params=window_params(max_window=6))
+    def start(self, params: tuple[int, float, int | None]) -> None:
+        window, threshold, min_samples = params
+        kwargs: dict[str, Any] = {"window_size": window, "threshold": threshold}
+        if min_samples is not None:
+            kwargs["min_samples"] = min_samples
+        self.subject = SlidingWindowDetector(**kwargs)
+        self.twin = SlidingWindowDetector(**kwargs)
+        self.oracle = SlidingOracle(window, threshold, min_samples)
+        self.log = Transcript(
+            "import math\nimport numpy as np\nfrom solution import SlidingWindowDetector\n"
+            f"d = SlidingWindowDetector(**{kwargs!r})\n"
+            f"twin = SlidingWindowDetector(**{kwargs!r})  # never sees a rejected value"
+        )
+
+    @rule(value=st.one_of(st.integers(-3, 3).map(float), st.sampled_from([0.5, 20.0, -7.0])))
+    def feed_valid(self, value: float) -> None:
+        got = self.subject.update(value)
+        expected = self.twin.update(value)
+        verdict = self.oracle.update(value)
+        self.log.add(f"assert d.update({value!r}) == twin.update({value!r})  # both {expected}")
+        if got != expected:
+            fail(
+                f"L1.7: after rejected values, update({value!r}) returned {got}, but a detector "
+                f"that never saw them returned {expected}",
+                self.log.code(),
+            )
+        if not verdict.allows(bool(got)):
+            fail(
+                f"L1.4: update({value!r}): {verdict.explain()} -> expected {verdict.exact}, "
+                f"got {got}",
+                self.log.code(),
+            )
+
+    @rule(bad=st.sampled_from(BAD_VALUES))
+    def feed_rejected(self, bad: tuple[str, Any]) -> None:
+        code, value = bad
+        self.log.add(
+            f"try:\n    d.update({code})  # must raise\nexcept (ValueError, TypeError):\n    pass"
+        )
+        try:
+            self.subject.update(value)
+        except (ValueError, TypeError):
+            return
+        fail(f"L1.7: update({code}) must raise ValueError or TypeError", self.log.code())
+
+
+TestRejectedValuesLeaveNoTrace = pytest.mark.clause("L1.7")(RejectedValuesMachine.TestCase)

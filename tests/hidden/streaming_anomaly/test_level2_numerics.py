@@ -1,0 +1,150 @@
+"""Level 2: numerically sound decisions (rules R1 and R2) and O(1) updates."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from anomaly_support import (
+    LONG_STREAMS,
+    check_sliding_stream,
+    constant_after_spike_streams,
+    long_stream,
+    offset_streams,
+    thresholds,
+    window_params,
+)
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from kata.measure import growth
+
+from solution import SlidingWindowDetector
+
+# ---------------------------------------------------------------------------------------------
+# L2.1 rule R1: constant windows
+
+
+@st.composite
+def constant_cases(draw: st.DrawFn) -> tuple[tuple[int, float, int | None], list[float]]:
+    params = draw(window_params(max_window=10))
+    return params, draw(constant_after_spike_streams(params[0]))
+
+
+@pytest.mark.clause("L2.1")
+@given(case=constant_cases())
+@example(case=((3, 3.0, None), [1e12, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1]))
+@example(case=((4, 2.0, 2), [5.0, -1e12, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0000000000000009]))
+@example(case=((2, 1.0, None), [1e9 + 0.5, 1e6, 1e9 + 0.5, 1e9 + 0.5, 1e9 + 0.5, 1e9 + 0.5]))
+@example(case=((5, 3.0, None), [3.3e-7] * 5 + [1e12] + [3.3e-7] * 12))
+def test_a_constant_window_alarms_exactly_when_the_value_differs(
+    case: tuple[tuple[int, float, int | None], list[float]],
+) -> None:
+    (window, threshold, min_samples), values = case
+    check_sliding_stream(
+        SlidingWindowDetector, values, window, threshold, min_samples, clause="L2.1"
+    )
+
+
+@pytest.mark.clause("L2.1")
+@pytest.mark.parametrize("level", [0.1, 1e9 + 0.1, -1e12, 7.0])
+def test_a_flat_line_after_a_spike_never_alarms_and_a_one_ulp_step_does(level: float) -> None:
+    window = 50
+    step = float(np.nextafter(level, np.inf))
+    values = [level] * window + [1e12 if level < 0 else -1e12] + [level] * (3 * window) + [step]
+    check_sliding_stream(SlidingWindowDetector, values, window, 3.0, None, clause="L2.1")
+
+
+# ---------------------------------------------------------------------------------------------
+# L2.2 rule R2: large offsets, tiny spreads, long streams
+
+
+@st.composite
+def offset_cases(draw: st.DrawFn) -> tuple[tuple[int, float, int | None], list[float]]:
+    return draw(window_params(max_window=16)), draw(offset_streams())
+
+
+@pytest.mark.clause("L2.2")
+@given(case=offset_cases())
+@example(case=((4, 3.0, None), [1e9 + 1e-3 * s for s in [0, 1, -1, 0, 1, 2, -1, 0, 40, 0]]))
+@example(case=((3, 1.0, 2), [1e12 - 1e3 + 0.5 * s for s in [1, -1, 1, -1, 3, -3, 1]]))
+def test_large_offsets_with_a_tiny_spread_follow_the_rules(
+    case: tuple[tuple[int, float, int | None], list[float]],
+) -> None:
+    (window, threshold, min_samples), values = case
+    check_sliding_stream(
+        SlidingWindowDetector, values, window, threshold, min_samples, clause="L2.2"
+    )
+
+
+@pytest.mark.clause("L2.2")
+@given(
+    window=st.integers(min_value=2, max_value=30),
+    threshold=thresholds,
+    spike=st.sampled_from([1e12, -1e12, 1e9, 3e6]),
+    noise=st.lists(st.integers(-5, 5), min_size=40, max_size=120),
+)
+@example(window=8, threshold=2.0, spike=1e12, noise=[1, -1, 2, 0, -2, 1, 0, -1] * 6)
+def test_a_spike_leaving_the_window_does_not_spoil_later_decisions(
+    window: int, threshold: float, spike: float, noise: list[int]
+) -> None:
+    level = 1e6 if spike != 3e6 else 0.25
+    values = [level + 1e-4 * s for s in noise[:window]] + [spike]
+    values += [level + 1e-4 * s for s in noise] + [level + 1e-4 * s * 9 for s in noise[:5]]
+    check_sliding_stream(SlidingWindowDetector, values, window, threshold, None, clause="L2.2")
+
+
+@pytest.mark.clause("L2.2")
+@settings(max_examples=max(2, settings().max_examples // 12))
+@given(
+    name=st.sampled_from(sorted(LONG_STREAMS)),
+    seed=st.integers(min_value=0, max_value=2**32 - 1),
+    window=st.sampled_from([2, 16, 1000, 4096]),
+    threshold=st.sampled_from([1.0, 2.5, 3.0, 4.0]),
+)
+@example(name="offset 1e9, spread 1e-3, level shifts", seed=1, window=1000, threshold=3.0)
+@example(name="flat stretches between bursts at 1e12", seed=2, window=16, threshold=2.5)
+def test_long_streams_stay_within_the_rules(
+    name: str, seed: int, window: int, threshold: float
+) -> None:
+    code, values = long_stream(name, seed, 100_000)
+    check_sliding_stream(
+        SlidingWindowDetector, values, window, threshold, None, code=code, clause="L2.2"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# L2.3 O(1) updates
+
+
+def _update_workload(size: int) -> object:
+    rng = np.random.default_rng(7)
+    detector = SlidingWindowDetector(window_size=size, threshold=3.0)
+    for value in rng.standard_normal(size).tolist():
+        detector.update(value)
+    batch = rng.standard_normal(4000).tolist()
+
+    def run() -> int:
+        for value in batch:
+            detector.update(value)
+        return len(batch)
+
+    return run
+
+
+@pytest.mark.performance
+@pytest.mark.clause("L2.3")
+def test_update_cost_does_not_grow_with_the_window_size() -> None:
+    ratio = growth(_update_workload, 64, 8192)  # type: ignore[arg-type]
+    assert ratio < 3.0, (
+        f"L2.3: one update costs {ratio:.1f}x more with a window of 8192 than with 64 "
+        "(expected about the same: O(1) amortized per update, e.g. running sums instead of "
+        "recomputing the window).\n\nReproduce with:\n"
+        "import time\nimport numpy as np\nfrom solution import SlidingWindowDetector\n"
+        "for size in (64, 8192):\n"
+        "    d = SlidingWindowDetector(window_size=size)\n"
+        "    for v in np.random.default_rng(7).standard_normal(size).tolist():\n"
+        "        d.update(v)\n"
+        "    start = time.perf_counter()\n"
+        "    for v in np.random.default_rng(8).standard_normal(4000).tolist():\n"
+        "        d.update(v)\n"
+        "    print(size, (time.perf_counter() - start) / 4000)"
+    )

@@ -1,0 +1,257 @@
+"""Level 3: the time-window detector.
+
+Timestamps and horizons here are multiples of 1/4 below 2**40, so ``timestamp - horizon`` and
+every other difference of them is exact in floating point (as the statement promises).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+from anomaly_oracle import TimeOracle
+from anomaly_support import Transcript, check_time_stream, fail, thresholds
+from hypothesis import example, given
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
+
+from solution import TimeWindowDetector
+
+horizons = st.sampled_from([1.0, 2.0, 2.5, 5.0, 10.0, 0.75])
+
+
+@st.composite
+def event_streams(draw: st.DrawFn, horizon: float) -> list[tuple[float, float]]:
+    """Non-decreasing timestamps with ties and gaps of exactly ``horizon``; mixed values."""
+    gaps = st.sampled_from([0.0, 0.0, 0.25, 0.5, 1.0, horizon, horizon, 2.5, 3 * horizon])
+    level = draw(st.sampled_from([0.0, 1e9, -3.5]))
+    values = st.one_of(
+        st.integers(-3, 3).map(lambda v: level + v),
+        st.sampled_from([level, level, level + 500.0]),
+    )
+    start = draw(st.sampled_from([0.0, 1e6, -40.0]))
+    steps = draw(st.lists(st.tuples(gaps, values), max_size=50))
+    events: list[tuple[float, float]] = []
+    now = start
+    for gap, value in steps:
+        now += gap
+        events.append((now, float(value)))
+    return events
+
+
+@st.composite
+def time_cases(draw: st.DrawFn) -> tuple[float, float, int, list[tuple[float, float]]]:
+    horizon = draw(horizons)
+    return (
+        horizon,
+        draw(thresholds),
+        draw(st.integers(min_value=2, max_value=5)),
+        draw(event_streams(horizon)),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# L3.1 parameters
+
+
+@pytest.mark.clause("L3.1")
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"horizon": 0.0},
+        {"horizon": -1.0},
+        {"horizon": math.nan},
+        {"horizon": math.inf},
+        {"horizon": 5.0, "threshold": 0.0},
+        {"horizon": 5.0, "threshold": math.inf},
+        {"horizon": 5.0, "min_samples": 1},
+        {"horizon": 5.0, "min_samples": 0},
+    ],
+    ids=repr,
+)
+def test_invalid_time_window_parameters_are_rejected(kwargs: dict[str, Any]) -> None:
+    snippet = f"from solution import TimeWindowDetector\nTimeWindowDetector(**{kwargs!r})"
+    try:
+        TimeWindowDetector(**kwargs)
+    except ValueError:
+        return
+    except Exception as error:  # noqa: BLE001 - reported to the learner
+        fail(f"L3.1: TimeWindowDetector({kwargs}) must raise ValueError, got {error!r}", snippet)
+    fail(f"L3.1: TimeWindowDetector({kwargs}) must raise ValueError, but it was accepted", snippet)
+
+
+@pytest.mark.clause("L3.1")
+def test_valid_time_window_parameters_are_accepted() -> None:
+    for kwargs in ({"horizon": 0.5}, {"horizon": 60, "threshold": 2, "min_samples": 50}):
+        try:
+            TimeWindowDetector(**kwargs)  # type: ignore[arg-type]
+        except Exception as error:  # noqa: BLE001 - reported to the learner
+            fail(
+                f"L3.1: TimeWindowDetector({kwargs}) is valid but raised {error!r}",
+                f"from solution import TimeWindowDetector\nTimeWindowDetector(**{kwargs!r})",
+            )
+
+
+# ---------------------------------------------------------------------------------------------
+# L3.2 / L3.3 the window and the decision
+
+
+@pytest.mark.clause("L3.2")
+def test_an_event_exactly_horizon_old_is_out_of_the_window() -> None:
+    # horizon 10: at t=13 the window is (3, 13]; the 100 at t=3 is out, so 0.0 after
+    # [1, 0, 1] at t=4..6 is judged against those values only.
+    events = [(3.0, 100.0), (4.0, 1.0), (5.0, 0.0), (6.0, 1.0), (13.0, 20.0)]
+    check_time_stream(TimeWindowDetector, events, 10.0, 3.0, 2, clause="L3.2")
+
+
+@pytest.mark.clause("L3.2")
+def test_events_at_the_same_timestamp_are_in_each_others_windows() -> None:
+    # all at t=5: the third value is judged against the first two
+    events = [(5.0, 0.0), (5.0, 1.0), (5.0, 10.0), (5.0, 0.5)]
+    check_time_stream(TimeWindowDetector, events, 1.0, 3.0, 2, clause="L3.2")
+
+
+@pytest.mark.clause("L3.2", "L3.3")
+@given(case=time_cases())
+@example(case=(2.0, 3.0, 2, [(0.0, 0.0), (1.0, 1.0), (2.0, 0.0), (2.0, 1.0), (4.0, 9.0)]))
+@example(case=(1.0, 1.0, 2, [(0.0, 5.0), (0.0, 5.0), (0.5, 6.0), (1.5, 5.0), (1.5, 5.0)]))
+@example(case=(5.0, 2.0, 3, [(0.0, 1.0), (1.0, 2.0), (2.0, 3.0), (3.0, 2.0), (4.0, 2.0)]))
+def test_time_windows_follow_the_rules(
+    case: tuple[float, float, int, list[tuple[float, float]]],
+) -> None:
+    horizon, threshold, min_samples, events = case
+    check_time_stream(
+        TimeWindowDetector, events, horizon, threshold, min_samples, clause="L3.2/L3.3"
+    )
+
+
+@pytest.mark.clause("L3.3")
+def test_a_time_window_needs_min_samples_events() -> None:
+    events = [(0.0, 0.0), (1.0, 1.0), (2.0, 0.0), (3.0, 1e6), (4.0, 1e6)]
+    check_time_stream(TimeWindowDetector, events, 100.0, 3.0, 4, clause="L3.3")
+
+
+@pytest.mark.clause("L3.3")
+def test_a_constant_time_window_alarms_exactly_when_the_value_differs() -> None:
+    events = [(0.0, 1e12), *[(float(t), 0.1) for t in range(1, 30)], (30.0, 0.1), (31.0, 0.2)]
+    check_time_stream(TimeWindowDetector, events, 10.0, 3.0, 2, clause="L3.3")
+
+
+# ---------------------------------------------------------------------------------------------
+# L3.4 rejected events change nothing
+
+BAD_TIMESTAMPS: list[tuple[str, Any]] = [
+    ("float('nan')", math.nan),
+    ("float('inf')", math.inf),
+    ("float('-inf')", -math.inf),
+]
+BAD_VALUES: list[tuple[str, Any]] = [
+    ("float('nan')", math.nan),
+    ("float('inf')", math.inf),
+    ("2e12", 2e12),
+    ("None", None),
+    ("True", True),
+]
+
+
+class TimeEventsMachine(RuleBasedStateMachine):
+    """Accepted and rejected events interleaved; a twin sees only the accepted ones and must
+    answer the same (no eviction or other change happens for a rejected event)."""
+
+    @initialize(
+        horizon=horizons, threshold=thresholds, min_samples=st.integers(min_value=2, max_value=4)
+    )
+    def start(self, horizon: float, threshold: float, min_samples: int) -> None:
+        kwargs = {"horizon": horizon, "threshold": threshold, "min_samples": min_samples}
+        self.subject = TimeWindowDetector(**kwargs)  # type: ignore[arg-type]
+        self.twin = TimeWindowDetector(**kwargs)  # type: ignore[arg-type]
+        self.oracle = TimeOracle(horizon, threshold, min_samples)
+        self.now = 0.0
+        self.log = Transcript(
+            "from solution import TimeWindowDetector\n"
+            f"d = TimeWindowDetector(**{kwargs!r})\n"
+            f"twin = TimeWindowDetector(**{kwargs!r})  # never sees a rejected event"
+        )
+
+    def _rejected(self, code: str, timestamp: Any, value: Any) -> None:
+        self.log.add(
+            f"try:\n    d.update({code})  # must raise\nexcept (ValueError, TypeError):\n    pass"
+        )
+        try:
+            self.subject.update(timestamp, value)
+        except (ValueError, TypeError):
+            return
+        fail(f"L3.4: update({code}) must raise ValueError or TypeError", self.log.code())
+
+    @rule(
+        gap=st.sampled_from([0.0, 0.0, 0.25, 1.0, 2.5, 5.0]),
+        value=st.one_of(st.integers(-3, 3).map(float), st.just(50.0)),
+    )
+    def accepted(self, gap: float, value: float) -> None:
+        self.now += gap
+        got = self.subject.update(self.now, value)
+        expected = self.twin.update(self.now, value)
+        verdict = self.oracle.update(self.now, value)
+        self.log.add(
+            f"assert d.update({self.now!r}, {value!r}) == twin.update({self.now!r}, {value!r})"
+            f"  # both {expected}"
+        )
+        if got != expected:
+            fail(
+                f"L3.4: after rejected events, update({self.now!r}, {value!r}) returned {got}, "
+                f"but a detector that never saw them returned {expected}",
+                self.log.code(),
+            )
+        if not verdict.allows(bool(got)):
+            fail(
+                f"L3.3: update({self.now!r}, {value!r}): {verdict.explain()} -> expected "
+                f"{verdict.exact}, got {got}",
+                self.log.code(),
+            )
+
+    @rule(back=st.sampled_from([0.25, 1.0, 100.0]), value=st.integers(-3, 3).map(float))
+    def decreasing_timestamp(self, back: float, value: float) -> None:
+        if self.oracle.times:  # only decreasing once something was accepted
+            self._rejected(f"{self.now - back!r}, {value!r}", self.now - back, value)
+
+    @rule(bad=st.sampled_from(BAD_TIMESTAMPS))
+    def non_finite_timestamp(self, bad: tuple[str, Any]) -> None:
+        self._rejected(f"{bad[0]}, 1.0", bad[1], 1.0)
+
+    @rule(ahead=st.sampled_from([0.0, 3.0, 1000.0]), bad=st.sampled_from(BAD_VALUES))
+    def rejected_value_later(self, ahead: float, bad: tuple[str, Any]) -> None:
+        # far enough ahead to evict everything, were anything evicted for a rejected event
+        self._rejected(f"{self.now + ahead!r}, {bad[0]}", self.now + ahead, bad[1])
+
+
+TestRejectedEventsLeaveNoTrace = pytest.mark.clause("L3.4")(TimeEventsMachine.TestCase)
+
+
+@pytest.mark.clause("L3.4")
+def test_a_decreasing_timestamp_is_rejected() -> None:
+    d = TimeWindowDetector(horizon=10.0)
+    d.update(5.0, 1.0)
+    try:
+        d.update(4.0, 1.0)
+    except ValueError:
+        return
+    fail(
+        "L3.4: update(4.0, ...) after update(5.0, ...) must raise ValueError",
+        "from solution import TimeWindowDetector\nd = TimeWindowDetector(horizon=10.0)\n"
+        "d.update(5.0, 1.0)\nd.update(4.0, 1.0)  # expected ValueError",
+    )
+
+
+@pytest.mark.clause("L3.4")
+def test_an_equal_timestamp_is_accepted() -> None:
+    d = TimeWindowDetector(horizon=10.0)
+    try:
+        for _ in range(3):
+            d.update(5.0, 1.0)
+    except (ValueError, TypeError) as error:
+        fail(
+            f"L3.4: timestamps may repeat (they must only not decrease), got {error!r}",
+            "from solution import TimeWindowDetector\nd = TimeWindowDetector(horizon=10.0)\n"
+            "for _ in range(3):\n    d.update(5.0, 1.0)",
+        )
