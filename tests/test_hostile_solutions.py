@@ -36,6 +36,7 @@ CORPUS = Path(__file__).parent / "corpus" / "cases.toml"
 FIXTURE_ROOT = Path(__file__).parent / "fixtures" / "repo"
 
 CHECK_TIMEOUT = 1.0
+WORKERS = int(os.environ.get("CORPUS_WORKERS", "4"))
 RUN_TIMEOUT = 15.0
 MARGIN = 5.0
 """Seconds a grade may take beyond RUN_TIMEOUT: interpreter start-up, the grace a process gets to
@@ -306,7 +307,7 @@ def corpus_grades(
 
     # The slowest (the ones that wait for timeouts) first, so the two workers finish together.
     order = sorted(wanted, key=lambda k: not ("loop" in k or "memory" in k))
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         return dict(zip(order, pool.map(run, order), strict=True))
 
 
@@ -317,7 +318,9 @@ def test_a_hostile_solution_gets_a_clear_verdict_in_bounded_time_and_loses_nothi
 ) -> None:
     result = corpus_grades[_key(case, target)]
     _, names = build(case.code, case.how, target)
-    context = f"{case.id} ({case.about}) on {target}:\n{result.stdout[-3000:]}{result.stderr[-3000:]}"
+    context = (
+        f"{case.id} ({case.about}) on {target}:\n{result.stdout[-3000:]}{result.stderr[-3000:]}"
+    )
 
     assert result.wall_s < case.run_timeout + MARGIN, context
     assert result.exit_code == {"fail": 1, "error": 2}[case.status], context
@@ -331,7 +334,9 @@ def test_a_hostile_solution_gets_a_clear_verdict_in_bounded_time_and_loses_nothi
         assert any(w in said for w in words), f"none of {words} in:\n{said}\n{context}"
     tests = result.report.get("tests", [])
     unrun = [t for t in tests if str(t.get("message") or "").startswith("not run")]
-    assert all(t["message"] != "not run" for t in unrun), f"a check left unrun without a reason\n{context}"
+    assert all(t["message"] != "not run" for t in unrun), (
+        f"a check left unrun without a reason\n{context}"
+    )
     if case.each_check:
         assert tests, context
         assert not unrun, f"checks without a verdict of their own: {unrun}\n{context}"
@@ -355,12 +360,15 @@ HANGING_TEST = "test_a_hanging_method_does_not_hide_the_verdicts_of_the_other_ch
 def test_a_hanging_method_does_not_hide_the_verdicts_of_the_other_checks(
     corpus_grades: dict[str, Graded],
 ) -> None:
-    result = corpus_grades[_key(next(c for c in CASES if c.id == "infinite_loop_in_method"), TARGETS[0])]
+    result = corpus_grades[
+        _key(next(c for c in CASES if c.id == "infinite_loop_in_method"), TARGETS[0])
+    ]
     by_name = {t["name"]: t for t in result.report["tests"]}
     # toy's `$method` is `reset`: only the level 2 check calls it.
     assert by_name["reset returns the old total and starts again"]["status"] == "error"
-    assert "did not finish within the 1 s limit per check" in (
-        by_name["reset returns the old total and starts again"]["message"]
+    assert (
+        "did not finish within the 1 s limit per check"
+        in (by_name["reset returns the old total and starts again"]["message"])
     )
     assert by_name["add returns the sum so far"]["status"] == "pass"
     assert by_name["a new total is zero"]["status"] == "pass"

@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from kata.catalog import kata_ids, load_kata
 from kata.cli import main
+from kata.report import UserTests
+from kata.usertests import grade_user_tests
 
 THOROUGH = """
 from solution import RunningTotal
@@ -124,3 +127,42 @@ def test_the_learners_tests_also_run_on_the_learners_solution(
     out = capsys.readouterr().out
     assert "Your tests" in out
     assert "on your solution: fail: reset returns zero" in out
+
+
+# --- the real katas: learner-style test files in tests/fixtures/learner/<id>/ ----------------
+
+LEARNER = Path(__file__).parent / "fixtures" / "learner"
+KATAS_WITH_FIXTURES = (
+    sorted(p.name for p in LEARNER.iterdir() if p.is_dir()) if LEARNER.is_dir() else []
+)
+
+
+def learner_grade(kid: str, name: str) -> UserTests:
+    return grade_user_tests(load_kata(kid), LEARNER / kid / name, seed=1)
+
+
+def test_both_katas_ship_learner_test_fixtures() -> None:
+    assert set(KATAS_WITH_FIXTURES) == set(kata_ids())
+
+
+@pytest.mark.parametrize("kid", KATAS_WITH_FIXTURES)
+def test_a_thorough_test_file_catches_most_planted_bugs(kid: str) -> None:
+    result = learner_grade(kid, "thorough_test.py")
+    assert result.passed_on_reference, result.failing_on_reference
+    assert result.bugs_caught >= 0.8 * result.bugs_total, result.missed
+
+
+@pytest.mark.parametrize("kid", KATAS_WITH_FIXTURES)
+def test_a_one_test_file_catches_few_planted_bugs(kid: str) -> None:
+    result = learner_grade(kid, "one_test.py")
+    assert result.passed_on_reference, result.failing_on_reference
+    assert result.bugs_caught <= 0.3 * result.bugs_total
+    assert len(result.missed) == result.bugs_total - result.bugs_caught
+
+
+@pytest.mark.parametrize("kid", KATAS_WITH_FIXTURES)
+def test_a_test_file_asserting_wrong_behaviour_is_flagged_on_the_reference(kid: str) -> None:
+    result = learner_grade(kid, "wrong_test.py")
+    assert not result.passed_on_reference
+    assert result.failing_on_reference
+    assert not result.trustworthy and result.bugs_caught == 0

@@ -80,7 +80,8 @@ class RecommendationCache:
 
     Every method is thread-safe. With k titles in a list, h entries holding a title and f
     computations in progress: ``get`` O(1), ``put`` O(k) amortised, ``invalidate`` O(k),
-    ``invalidate_title`` O(h * k + f), ``invalidate_all`` O(f), ``len`` O(1) amortised.
+    ``invalidate_title`` O(h * k + f), ``invalidate_all`` O(n + f) for n held entries,
+    ``len`` O(1) amortised.
     """
 
     def __init__(
@@ -158,7 +159,8 @@ class RecommendationCache:
             return removed
 
     def invalidate_all(self) -> None:
-        """Remove every entry and cancel every computation in progress (L3.3, L4.6). O(f)."""
+        """Remove every entry and cancel every computation in progress (L3.3, L4.6).
+        O(n + f): freeing n entries."""
         with self._lock:
             for flight in self._flights.values():
                 flight.cancelled = True

@@ -135,10 +135,8 @@ class _Window:
         self._s1 += d
         s2 = self._s2 + d * d
         self._s2 = s2
-        if s2 > self._peak:
-            self._peak = s2
-        if len(values) > self._n_max:
-            self._n_max = len(values)
+        self._peak = max(self._peak, s2)
+        self._n_max = max(self._n_max, len(values))
         self._ops += 1
 
     def _remove_oldest(self) -> None:
@@ -247,8 +245,7 @@ class SlidingWindowDetector(_Window):
         values.append(x)
         e = values.popleft() - anchor
         s2 = self._s2 + d * d
-        if s2 > self._peak:
-            self._peak = s2
+        self._peak = max(self._peak, s2)
         self._s1 = s1 + d - e
         self._s2 = s2 - e * e
         self._ops += 1
@@ -312,9 +309,7 @@ def _checked_array(values: Sequence[float] | npt.ArrayLike) -> npt.NDArray[np.fl
     array = np.asarray(values)
     if array.ndim != 1:
         raise ValueError(f"values must be one-dimensional, got shape {array.shape}")
-    if array.dtype == np.bool_ or not (
-        np.issubdtype(array.dtype, np.number) or array.size == 0
-    ):
+    if array.dtype == np.bool_ or not (np.issubdtype(array.dtype, np.number) or array.size == 0):
         raise TypeError(f"values must be real numbers, got dtype {array.dtype}")
     if np.issubdtype(array.dtype, np.complexfloating):
         raise TypeError("values must be real numbers, got complex ones")
@@ -449,18 +444,17 @@ def detect_batch(
     segment_sq = np.sum((padded[: w + block] - padded[w - 1]) ** 2)
     trusted[0, :head] = m2_0 > _trust_coefficient(count, length, thr_sq) * segment_sq
     answer[0, :head] = (y0 - offset) ** 2 * count > thr_sq * m2_0
-    trusted = trusted.ravel()
-    answer = answer.ravel()
-    result = answer[:n]
+    result = answer.ravel()[:n]
     result[:k] = False
-    doubtful = np.flatnonzero(~trusted[:n])
+    doubtful = np.flatnonzero(~trusted.ravel()[:n])
     doubtful = doubtful[doubtful >= k]
     if len(doubtful):
         counts = np.minimum(doubtful, w)
         # R1: the window is constant iff no value changed within it.
         changes = np.flatnonzero(xs[1:] != xs[:-1]) + 1  # i where xs[i] != xs[i - 1]
         before = np.searchsorted(changes, doubtful - 1, side="right")  # changes <= i - 1
-        latest = np.where(before > 0, changes[np.maximum(before - 1, 0)], 0)
+        latest = np.zeros_like(doubtful)  # the last change at or before i - 1 (0 if none)
+        latest[before > 0] = changes[before[before > 0] - 1]
         constant = latest <= doubtful - counts
         flat = doubtful[constant]
         result[flat] = xs[flat] != xs[flat - 1]

@@ -29,6 +29,12 @@ from kata.sandbox import Limits, Process, child_env
 
 Clock = Callable[[], float]
 
+HYPOTHESIS_PLUGIN = "_hypothesis_pytestplugin"
+NO_PLUGIN_AUTOLOAD = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+"""Grading processes load only the plugins they name: no installed plugin may reorder or skip
+checks, and pytest does not rewrite (and recompile, with bytecode writing off) every module of
+every plugin's distribution at each start, which made each process start 0.4 s slower."""
+
 
 @dataclass
 class Check:
@@ -287,6 +293,8 @@ def _run_checks(
             "-p",
             "no:cacheprovider",
             "-p",
+            HYPOTHESIS_PLUGIN,
+            "-p",
             "kata.pytest_plugin",
             "--rootdir",
             str(workdir),
@@ -305,7 +313,7 @@ def _run_checks(
             only = private / f"only-{attempt}.json"
             only.write_text(json.dumps([c for c in checks if c not in done]), encoding="utf-8")
             argv += ["--kata-only", str(only)]
-        proc = Process(argv, workdir, limits, child_env())
+        proc = Process(argv, workdir, limits, child_env(NO_PLUGIN_AUTOLOAD))
         reader = _Records(results)
         current: str | None = None
         started = clock()

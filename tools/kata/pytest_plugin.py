@@ -211,21 +211,36 @@ def _where(tb: Any) -> str:
 MEMORY_NOTE = "MemoryError: the solution ran out of memory (it hit the memory limit)"
 
 
-def _caused_by_memory(error: BaseException) -> bool:
-    """Whether `error` is a MemoryError or was raised while handling one (a check that turned
-    the solution's MemoryError into an assertion, say)."""
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    """`error`, the exceptions it was raised from or while handling, and the members of exception
+    groups (Hypothesis's FlakyFailure is one), each once."""
     seen: set[int] = set()
-    cause: BaseException | None = error
-    while cause is not None and id(cause) not in seen:
-        if isinstance(cause, MemoryError):
-            return True
+    stack: list[BaseException | None] = [error]
+    while stack:
+        cause = stack.pop()
+        if cause is None or id(cause) in seen:
+            continue
         seen.add(id(cause))
-        cause = cause.__cause__ or cause.__context__
-    return False
+        yield cause
+        stack += [cause.__cause__, cause.__context__]
+        if isinstance(cause, BaseExceptionGroup):
+            stack += cause.exceptions
+
+
+def _first_line(error: BaseException) -> str:
+    """``Type: first line of text``; a wrapper with no text of its own (Hypothesis wraps a
+    BaseException so) is described by what it wraps."""
+    while not str(error) and error.__cause__ is not None:
+        error = error.__cause__
+    text = str(error).strip()
+    return f"{type(error).__name__}: {text.splitlines()[0]}" if text else type(error).__name__
 
 
 def _describe(excinfo: pytest.ExceptionInfo[BaseException]) -> tuple[str, str]:
-    """(message, example): the error's text and the minimal failing example Hypothesis noted."""
+    """(message, example): the error's text and the minimal failing example Hypothesis noted.
+
+    A MemoryError anywhere among the error's causes is named first; the members of an exception
+    group are listed, one line each, after its own text."""
     error = excinfo.value
     notes = [str(n) for n in getattr(error, "__notes__", [])]
     example = "\n".join(notes)
@@ -236,7 +251,9 @@ def _describe(excinfo: pytest.ExceptionInfo[BaseException]) -> tuple[str, str]:
         message = text or "assertion failed"
     else:
         message = f"{type(error).__name__}: {text}" if text else type(error).__name__
-    if _caused_by_memory(error):
+    if isinstance(error, BaseExceptionGroup):
+        message += "".join(f"\n  {_first_line(member)}" for member in error.exceptions)
+    if any(isinstance(cause, MemoryError) for cause in _causes(error)):
         message = f"{MEMORY_NOTE}\n{message}"
     return message[:MESSAGE_LIMIT], example[:MESSAGE_LIMIT]
 

@@ -38,10 +38,12 @@ class UserTests:
             "file": self.file,
             "passed_on_reference": self.passed_on_reference,
             "failing_on_reference": self.failing_on_reference,
+            "failing_on_reference_messages": self.reference_messages,
             "bugs_caught": self.bugs_caught,
             "bugs_total": self.bugs_total,
             "missed": self.missed,
-            "passed_on_solution": bool(self.passed_on_solution),
+            "passed_on_solution": self.passed_on_solution,
+            "failing_on_solution": self.failing_on_solution,
             "error": self.error,
         }
 

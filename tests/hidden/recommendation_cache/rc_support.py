@@ -212,7 +212,7 @@ def _where(frame: Any) -> tuple[tuple[str, int], ...]:
     return tuple(stack)
 
 
-def settle(workers: Sequence[Worker], quiet: float = 0.1, limit: float = 2.0) -> None:
+def settle(workers: Sequence[Worker], quiet: float = 0.15, limit: float = 2.0) -> None:
     """Return once every worker has finished, or is inside solution.py and has not moved for
     `quiet` seconds (it is waiting). Never fails: callers only use it to let threads arrive before
     the check goes on."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 from typing import Any
 
@@ -19,7 +20,6 @@ from anomaly_support import (
 from hypothesis import example, given
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
-
 from solution import SlidingWindowDetector
 
 # ---------------------------------------------------------------------------------------------
@@ -74,7 +74,7 @@ def test_invalid_parameters_are_rejected_with_value_error(kwargs: dict[str, Any]
 def test_valid_parameters_are_accepted(kwargs: dict[str, Any]) -> None:
     try:
         SlidingWindowDetector(**kwargs)
-    except Exception as error:  # noqa: BLE001 - any exception is the failure being reported
+    except Exception as error:
         fail(
             f"SlidingWindowDetector({kwargs}) is valid but raised {error!r}",
             f"from solution import SlidingWindowDetector\nSlidingWindowDetector(**{kwargs!r})",
@@ -95,12 +95,20 @@ def test_no_value_is_an_anomaly_before_min_samples_values(
     alternating = [float(i % 2) for i in range(warm)]
     # one value short of min_samples: must be False however far off the value is
     check_sliding_stream(
-        SlidingWindowDetector, [*alternating[:-1], 1e9], window, threshold, min_samples,
+        SlidingWindowDetector,
+        [*alternating[:-1], 1e9],
+        window,
+        threshold=threshold,
+        min_samples=min_samples,
         clause="L1.3",
     )
     # exactly min_samples values: now it is decided (and 1e9 is far out)
     check_sliding_stream(
-        SlidingWindowDetector, [*alternating, 1e9], window, threshold, min_samples,
+        SlidingWindowDetector,
+        [*alternating, 1e9],
+        window,
+        threshold=threshold,
+        min_samples=min_samples,
         clause="L1.3",
     )
 
@@ -115,7 +123,12 @@ def test_small_integer_streams_match_exact_arithmetic(
 ) -> None:
     window, threshold, min_samples = params
     check_sliding_stream(
-        SlidingWindowDetector, values, window, threshold, min_samples, clause="L1.2-L1.5"
+        SlidingWindowDetector,
+        values,
+        window,
+        threshold=threshold,
+        min_samples=min_samples,
+        clause="L1.2-L1.5",
     )
 
 
@@ -128,7 +141,12 @@ def test_noise_with_spikes_matches_exact_arithmetic(
 ) -> None:
     window, threshold, min_samples = params
     check_sliding_stream(
-        SlidingWindowDetector, values, window, threshold, min_samples, clause="L1.2-L1.5"
+        SlidingWindowDetector,
+        values,
+        window,
+        threshold=threshold,
+        min_samples=min_samples,
+        clause="L1.2-L1.5",
     )
 
 
@@ -136,7 +154,9 @@ def test_noise_with_spikes_matches_exact_arithmetic(
 def test_the_population_standard_deviation_is_used_not_the_sample_one() -> None:
     # window [0, 2]: mean 1, population std 1 (sample std 1.414); |2.3 - 1| = 1.3 > 1.2 * 1
     values = [0.0, 2.0, 2.3]
-    check_sliding_stream(SlidingWindowDetector, values, 2, 1.2, None, clause="L1.4")
+    check_sliding_stream(
+        SlidingWindowDetector, values, 2, threshold=1.2, min_samples=None, clause="L1.4"
+    )
 
 
 @pytest.mark.clause("L1.2")
@@ -144,14 +164,18 @@ def test_the_window_holds_exactly_window_size_values() -> None:
     # window 3: after [100, 0, 1, 0] the window of the last value is [0, 1, 0]; with 100 still
     # inside (a window one too long) 5.0 would not be an anomaly.
     values = [100.0, 0.0, 1.0, 0.0, 5.0]
-    check_sliding_stream(SlidingWindowDetector, values, 3, 3.0, None, clause="L1.2")
+    check_sliding_stream(
+        SlidingWindowDetector, values, 3, threshold=3.0, min_samples=None, clause="L1.2"
+    )
 
 
 @pytest.mark.clause("L1.5")
 def test_an_anomaly_still_enters_the_window() -> None:
     # window 3: 1000 is an anomaly; it then widens the window so that 50 is not one.
     values = [0.0, 1.0, 0.0, 1000.0, 50.0]
-    check_sliding_stream(SlidingWindowDetector, values, 3, 3.0, None, clause="L1.5")
+    check_sliding_stream(
+        SlidingWindowDetector, values, 3, threshold=3.0, min_samples=None, clause="L1.5"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -168,7 +192,9 @@ def test_ints_floats_and_numpy_scalars_are_accepted_as_values(make: Any) -> None
     raw = [1, 3, 2, 2, 3, 1, 40, 2, 1]
     values = [make(v) for v in raw]
     try:
-        check_sliding_stream(SlidingWindowDetector, values, 4, 1.5, 2, clause="L1.6")
+        check_sliding_stream(
+            SlidingWindowDetector, values, 4, threshold=1.5, min_samples=2, clause="L1.6"
+        )
     except (TypeError, ValueError) as error:
         prefix = "" if make in (int, float) else "np."
         fail(
@@ -182,7 +208,9 @@ def test_ints_floats_and_numpy_scalars_are_accepted_as_values(make: Any) -> None
 @pytest.mark.clause("L1.6")
 def test_values_at_plus_and_minus_1e12_are_accepted() -> None:
     values = [1e12, -1e12, 1e12, 10**12, -(10**12), 0.0]
-    check_sliding_stream(SlidingWindowDetector, values, 3, 1.0, 2, clause="L1.6")
+    check_sliding_stream(
+        SlidingWindowDetector, values, 3, threshold=1.0, min_samples=2, clause="L1.6"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -219,7 +247,7 @@ def test_a_rejected_value_raises_value_error_or_type_error(code: str, bad: Any) 
         d.update(bad)
     except (ValueError, TypeError):
         return
-    except Exception as error:  # noqa: BLE001 - reported to the learner
+    except Exception as error:
         fail(f"L1.7: update({code}) must raise ValueError or TypeError, got {error!r}", snippet)
     fail(f"L1.7: update({code}) must raise ValueError or TypeError, but it was accepted", snippet)
 
@@ -276,3 +304,29 @@ class RejectedValuesMachine(RuleBasedStateMachine):
 
 
 TestRejectedValuesLeaveNoTrace = pytest.mark.clause("L1.7")(RejectedValuesMachine.TestCase)
+
+
+@pytest.mark.clause("L1.7")
+def test_rejected_values_change_no_later_answer() -> None:
+    before, after = [1.0, 2.0, 3.0, 2.0], [2.0, 2.5, 10.0, 2.0, 3.0, 40.0, 2.0]
+    subject = SlidingWindowDetector(window_size=3, threshold=1.5, min_samples=2)
+    twin = SlidingWindowDetector(window_size=3, threshold=1.5, min_samples=2)
+    for value in before:
+        subject.update(value)
+        twin.update(value)
+    for _, bad in BAD_VALUES:
+        with contextlib.suppress(ValueError, TypeError):
+            subject.update(bad)
+    got = [subject.update(v) for v in after]
+    expected = [twin.update(v) for v in after]
+    if got != expected:
+        fail(
+            f"L1.7: after rejected values the answers were {got}; a detector that never saw them "
+            f"answers {expected}",
+            "import math\nimport numpy as np\nfrom solution import SlidingWindowDetector\n"
+            "d = SlidingWindowDetector(window_size=3, threshold=1.5, min_samples=2)\n"
+            f"for v in {before!r}:\n    d.update(v)\n"
+            f"for bad in [{', '.join(code for code, _ in BAD_VALUES)}]:\n"
+            "    try:\n        d.update(bad)\n    except (ValueError, TypeError):\n        pass\n"
+            f"print([d.update(v) for v in {after!r}])  # expected {expected}",
+        )

@@ -15,9 +15,9 @@ from anomaly_support import (
 )
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from kata.measure import growth
-
 from solution import SlidingWindowDetector
+
+from kata.measure import growth
 
 # ---------------------------------------------------------------------------------------------
 # L2.1 rule R1: constant windows
@@ -40,7 +40,12 @@ def test_a_constant_window_alarms_exactly_when_the_value_differs(
 ) -> None:
     (window, threshold, min_samples), values = case
     check_sliding_stream(
-        SlidingWindowDetector, values, window, threshold, min_samples, clause="L2.1"
+        SlidingWindowDetector,
+        values,
+        window,
+        threshold=threshold,
+        min_samples=min_samples,
+        clause="L2.1",
     )
 
 
@@ -50,7 +55,9 @@ def test_a_flat_line_after_a_spike_never_alarms_and_a_one_ulp_step_does(level: f
     window = 50
     step = float(np.nextafter(level, np.inf))
     values = [level] * window + [1e12 if level < 0 else -1e12] + [level] * (3 * window) + [step]
-    check_sliding_stream(SlidingWindowDetector, values, window, 3.0, None, clause="L2.1")
+    check_sliding_stream(
+        SlidingWindowDetector, values, window, threshold=3.0, min_samples=None, clause="L2.1"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -71,7 +78,12 @@ def test_large_offsets_with_a_tiny_spread_follow_the_rules(
 ) -> None:
     (window, threshold, min_samples), values = case
     check_sliding_stream(
-        SlidingWindowDetector, values, window, threshold, min_samples, clause="L2.2"
+        SlidingWindowDetector,
+        values,
+        window,
+        threshold=threshold,
+        min_samples=min_samples,
+        clause="L2.2",
     )
 
 
@@ -89,7 +101,9 @@ def test_a_spike_leaving_the_window_does_not_spoil_later_decisions(
     level = 1e6 if spike != 3e6 else 0.25
     values = [level + 1e-4 * s for s in noise[:window]] + [spike]
     values += [level + 1e-4 * s for s in noise] + [level + 1e-4 * s * 9 for s in noise[:5]]
-    check_sliding_stream(SlidingWindowDetector, values, window, threshold, None, clause="L2.2")
+    check_sliding_stream(
+        SlidingWindowDetector, values, window, threshold=threshold, min_samples=None, clause="L2.2"
+    )
 
 
 @pytest.mark.clause("L2.2")
@@ -107,7 +121,13 @@ def test_long_streams_stay_within_the_rules(
 ) -> None:
     code, values = long_stream(name, seed, 100_000)
     check_sliding_stream(
-        SlidingWindowDetector, values, window, threshold, None, code=code, clause="L2.2"
+        SlidingWindowDetector,
+        values,
+        window,
+        threshold=threshold,
+        min_samples=None,
+        code=code,
+        clause="L2.2",
     )
 
 

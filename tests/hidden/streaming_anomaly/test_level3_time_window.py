@@ -6,6 +6,7 @@ every other difference of them is exact in floating point (as the statement prom
 
 from __future__ import annotations
 
+import contextlib
 import math
 from typing import Any
 
@@ -15,7 +16,6 @@ from anomaly_support import Transcript, check_time_stream, fail, thresholds
 from hypothesis import example, given
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
-
 from solution import TimeWindowDetector
 
 horizons = st.sampled_from([1.0, 2.0, 2.5, 5.0, 10.0, 0.75])
@@ -76,7 +76,7 @@ def test_invalid_time_window_parameters_are_rejected(kwargs: dict[str, Any]) -> 
         TimeWindowDetector(**kwargs)
     except ValueError:
         return
-    except Exception as error:  # noqa: BLE001 - reported to the learner
+    except Exception as error:
         fail(f"L3.1: TimeWindowDetector({kwargs}) must raise ValueError, got {error!r}", snippet)
     fail(f"L3.1: TimeWindowDetector({kwargs}) must raise ValueError, but it was accepted", snippet)
 
@@ -86,7 +86,7 @@ def test_valid_time_window_parameters_are_accepted() -> None:
     for kwargs in ({"horizon": 0.5}, {"horizon": 60, "threshold": 2, "min_samples": 50}):
         try:
             TimeWindowDetector(**kwargs)  # type: ignore[arg-type]
-        except Exception as error:  # noqa: BLE001 - reported to the learner
+        except Exception as error:
             fail(
                 f"L3.1: TimeWindowDetector({kwargs}) is valid but raised {error!r}",
                 f"from solution import TimeWindowDetector\nTimeWindowDetector(**{kwargs!r})",
@@ -102,14 +102,14 @@ def test_an_event_exactly_horizon_old_is_out_of_the_window() -> None:
     # horizon 10: at t=13 the window is (3, 13]; the 100 at t=3 is out, so 0.0 after
     # [1, 0, 1] at t=4..6 is judged against those values only.
     events = [(3.0, 100.0), (4.0, 1.0), (5.0, 0.0), (6.0, 1.0), (13.0, 20.0)]
-    check_time_stream(TimeWindowDetector, events, 10.0, 3.0, 2, clause="L3.2")
+    check_time_stream(TimeWindowDetector, events, 10.0, threshold=3.0, min_samples=2, clause="L3.2")
 
 
 @pytest.mark.clause("L3.2")
 def test_events_at_the_same_timestamp_are_in_each_others_windows() -> None:
     # all at t=5: the third value is judged against the first two
     events = [(5.0, 0.0), (5.0, 1.0), (5.0, 10.0), (5.0, 0.5)]
-    check_time_stream(TimeWindowDetector, events, 1.0, 3.0, 2, clause="L3.2")
+    check_time_stream(TimeWindowDetector, events, 1.0, threshold=3.0, min_samples=2, clause="L3.2")
 
 
 @pytest.mark.clause("L3.2", "L3.3")
@@ -122,20 +122,27 @@ def test_time_windows_follow_the_rules(
 ) -> None:
     horizon, threshold, min_samples, events = case
     check_time_stream(
-        TimeWindowDetector, events, horizon, threshold, min_samples, clause="L3.2/L3.3"
+        TimeWindowDetector,
+        events,
+        horizon,
+        threshold=threshold,
+        min_samples=min_samples,
+        clause="L3.2/L3.3",
     )
 
 
 @pytest.mark.clause("L3.3")
 def test_a_time_window_needs_min_samples_events() -> None:
     events = [(0.0, 0.0), (1.0, 1.0), (2.0, 0.0), (3.0, 1e6), (4.0, 1e6)]
-    check_time_stream(TimeWindowDetector, events, 100.0, 3.0, 4, clause="L3.3")
+    check_time_stream(
+        TimeWindowDetector, events, 100.0, threshold=3.0, min_samples=4, clause="L3.3"
+    )
 
 
 @pytest.mark.clause("L3.3")
 def test_a_constant_time_window_alarms_exactly_when_the_value_differs() -> None:
     events = [(0.0, 1e12), *[(float(t), 0.1) for t in range(1, 30)], (30.0, 0.1), (31.0, 0.2)]
-    check_time_stream(TimeWindowDetector, events, 10.0, 3.0, 2, clause="L3.3")
+    check_time_stream(TimeWindowDetector, events, 10.0, threshold=3.0, min_samples=2, clause="L3.3")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -254,4 +261,27 @@ def test_an_equal_timestamp_is_accepted() -> None:
             f"L3.4: timestamps may repeat (they must only not decrease), got {error!r}",
             "from solution import TimeWindowDetector\nd = TimeWindowDetector(horizon=10.0)\n"
             "for _ in range(3):\n    d.update(5.0, 1.0)",
+        )
+
+
+@pytest.mark.clause("L3.4")
+def test_a_rejected_event_far_in_the_future_evicts_nothing() -> None:
+    events = [(0.0, 0.0), (1.0, 1.0), (2.0, 0.0), (3.0, 1.0)]
+    subject = TimeWindowDetector(horizon=10.0, threshold=3.0)
+    for ts, value in events:
+        subject.update(ts, value)
+    for bad_ts, bad_value in ((1000.0, math.nan), (1000.0, None), (1000.0, 5e12)):
+        with contextlib.suppress(ValueError, TypeError):
+            subject.update(bad_ts, bad_value)
+    got = subject.update(4.0, 20.0)
+    if got is not True:
+        fail(
+            "L3.4: update(4.0, 20.0) against the window [0, 1, 0, 1] must be True; rejected "
+            f"events at t=1000 must not evict anything, got {got}",
+            "import math\nfrom solution import TimeWindowDetector\n"
+            "d = TimeWindowDetector(horizon=10.0)\n"
+            f"for t, v in {events!r}:\n    d.update(t, v)\n"
+            "for v in [math.nan, None, 5e12]:\n    try:\n        d.update(1000.0, v)\n"
+            "    except (ValueError, TypeError):\n        pass\n"
+            "print(d.update(4.0, 20.0))  # expected True",
         )

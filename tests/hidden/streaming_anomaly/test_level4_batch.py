@@ -22,9 +22,9 @@ from anomaly_support import (
 )
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from kata.measure import per_op_seconds
-
 from solution import SlidingWindowDetector, detect_batch
+
+from kata.measure import per_op_seconds
 
 
 def _call(window: int, threshold: float, min_samples: int | None) -> str:
@@ -37,6 +37,7 @@ def check_batch(
     window: int,
     threshold: float,
     min_samples: int | None,
+    *,
     code: str | None = None,
     as_array: bool = False,
 ) -> None:
@@ -46,8 +47,9 @@ def check_batch(
         code += "\nimport numpy as np\nvalues = np.array(values)"
     call = _call(window, threshold, min_samples)
     snippet = f"from solution import detect_batch\n{code}\nresult = {call}\n"
-    got = detect_batch(np.asarray(values) if as_array else list(values), window, threshold,
-                       min_samples)
+    got = detect_batch(
+        np.asarray(values) if as_array else list(values), window, threshold, min_samples
+    )
     if not isinstance(got, np.ndarray) or got.dtype != np.bool_ or got.shape != (len(values),):
         fail(
             f"L4.1: detect_batch must return a numpy bool array of shape ({len(values)},), got "
@@ -123,6 +125,13 @@ def test_batch_follows_the_rules_on_long_streams(name: str, seed: int, window: i
 
 
 @pytest.mark.clause("L4.1")
+def test_batch_uses_the_population_standard_deviation() -> None:
+    # window [0, 2]: mean 1, population std 1 (sample std 1.414); |2.3 - 1| = 1.3 > 1.2 * 1
+    check_batch([0.0, 2.0, 2.3, 2.0, 1.0, 1.9, 1.0, 2.0, 3.1], 2, 1.2, None)
+    check_batch([5.0, 1.0, 5.0, 1.0, 9.5, 1.0, 5.0, 1.0, -4.0], 4, 1.5, 3)
+
+
+@pytest.mark.clause("L4.1")
 def test_batch_of_fewer_values_than_min_samples_is_all_false() -> None:
     for values in ([], [1.0], [1.0, 5.0, 1e9]):
         check_batch(values, 4, 3.0, None)
@@ -154,7 +163,7 @@ def test_batch_rejects_non_finite_out_of_range_or_non_1d_input(code: str, bad: A
         detect_batch(bad, 2)
     except ValueError:
         return
-    except Exception as error:  # noqa: BLE001 - reported to the learner
+    except Exception as error:
         fail(f"L4.2: detect_batch({code}, 2) must raise ValueError, got {error!r}", snippet)
     fail(f"L4.2: detect_batch({code}, 2) must raise ValueError, but it returned", snippet)
 
@@ -180,7 +189,7 @@ def test_batch_rejects_the_parameters_the_detector_rejects(kwargs: dict[str, Any
         detect_batch([1.0, 2.0, 3.0], **kwargs)
     except ValueError:
         return
-    except Exception as error:  # noqa: BLE001 - reported to the learner
+    except Exception as error:
         fail(f"L4.2: detect_batch(..., **{kwargs}) must raise ValueError, got {error!r}", snippet)
     fail(f"L4.2: detect_batch(..., **{kwargs}) must raise ValueError, but it returned", snippet)
 
@@ -195,14 +204,12 @@ def test_batch_accepts_lists_of_ints_and_numpy_arrays_of_any_real_dtype() -> Non
     ):
         try:
             got = detect_batch(values, 4, 1.5, 2)
-        except Exception as error:  # noqa: BLE001 - reported to the learner
+        except Exception as error:
             fail(
                 f"L4.2: detect_batch({code}, 4, 1.5, 2) must be accepted, got {error!r}",
                 "import numpy as np\nfrom solution import detect_batch\n"
                 f"print(detect_batch({code}, 4, 1.5, 2))",
             )
-        expected = [SlidingWindowDetector(4, 1.5, 2)] and None
-        del expected
         check_batch([float(v) for v in raw], 4, 1.5, 2)
         assert list(got) == list(detect_batch([float(v) for v in raw], 4, 1.5, 2)), (
             f"L4.2: detect_batch({code}, 4, 1.5, 2) gave {list(got)}, but the same values as "

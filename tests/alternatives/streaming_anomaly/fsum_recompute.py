@@ -1,0 +1,142 @@
+"""A second, deliberately different correct solution: recompute every window from scratch.
+
+Each decision takes the window's mean with ``math.fsum`` (correctly rounded) and its variance with
+a second ``fsum`` pass over the squared deviations; a constant window is recognised directly
+(``min == max``). That costs O(window) per update instead of O(1), but needs no running sums at
+all, so it shows that the hidden checks accept any approach that meets rules R1/R2.
+``detect_batch`` does the same two passes for every window at once with numpy.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Sequence
+from numbers import Real
+
+import numpy as np
+import numpy.typing as npt
+
+LIMIT = 1e12
+
+
+def _value(value: object) -> float:
+    if isinstance(value, bool | np.bool_):
+        raise TypeError("a bool is not a measurement")
+    if not isinstance(value, Real | np.integer | np.floating):
+        raise TypeError(f"expected a real number, got {type(value).__name__}")
+    if not abs(value) <= LIMIT:  # type: ignore[operator]
+        raise ValueError(f"expected a finite value within 1e12, got {value!r}")
+    return float(value)  # type: ignore[arg-type]
+
+
+def _positive(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, Real | np.integer | np.floating):
+        raise TypeError(f"{name} must be a number")
+    result = float(value)  # type: ignore[arg-type]
+    if not (result > 0 and math.isfinite(result)):
+        raise ValueError(f"{name} must be finite and positive")
+    return result
+
+
+def _count(name: str, value: object, low: int, high: float = math.inf) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise TypeError(f"{name} must be an int")
+    if not low <= value <= high:
+        raise ValueError(f"{name} out of range")
+    return int(value)
+
+
+def _judge(window: Sequence[float], x: float, threshold: float) -> bool:
+    """|x - mean| > threshold * std for a non-empty window, from scratch; O(len(window))."""
+    if min(window) == max(window):
+        return x != window[0]
+    n = len(window)
+    mean = math.fsum(window) / n
+    std = math.sqrt(math.fsum((v - mean) ** 2 for v in window) / n)
+    return abs(x - mean) > threshold * std
+
+
+class SlidingWindowDetector:
+    def __init__(
+        self, window_size: int, threshold: float = 3.0, min_samples: int | None = None
+    ) -> None:
+        self.size = _count("window_size", window_size, 2)
+        self.threshold = _positive("threshold", threshold)
+        self.needed = (
+            self.size if min_samples is None else _count("min_samples", min_samples, 2, self.size)
+        )
+        self.window: deque[float] = deque(maxlen=self.size)
+
+    def update(self, value: float) -> bool:
+        x = _value(value)
+        verdict = len(self.window) >= self.needed and _judge(self.window, x, self.threshold)
+        self.window.append(x)
+        return verdict
+
+
+class TimeWindowDetector:
+    def __init__(self, horizon: float, threshold: float = 3.0, min_samples: int = 2) -> None:
+        self.horizon = _positive("horizon", horizon)
+        self.threshold = _positive("threshold", threshold)
+        self.needed = _count("min_samples", min_samples, 2)
+        self.events: deque[tuple[float, float]] = deque()
+
+    def update(self, timestamp: float, value: float) -> bool:
+        x = _value(value)
+        if isinstance(timestamp, bool) or not isinstance(
+            timestamp, Real | np.integer | np.floating
+        ):
+            raise TypeError("timestamp must be a number")
+        t = float(timestamp)  # type: ignore[arg-type]
+        if not math.isfinite(t):
+            raise ValueError("timestamp must be finite")
+        if self.events and t < self.events[-1][0]:
+            raise ValueError("timestamps must not decrease")
+        while self.events and not t - self.events[0][0] < self.horizon:
+            self.events.popleft()
+        window = [v for _, v in self.events]
+        verdict = len(window) >= self.needed and _judge(window, x, self.threshold)
+        self.events.append((t, x))
+        return verdict
+
+
+def detect_batch(
+    values: Sequence[float] | npt.ArrayLike,
+    window_size: int,
+    threshold: float = 3.0,
+    min_samples: int | None = None,
+) -> npt.NDArray[np.bool_]:
+    size = _count("window_size", window_size, 2)
+    thr = _positive("threshold", threshold)
+    needed = size if min_samples is None else _count("min_samples", min_samples, 2, size)
+    raw = np.asarray(values)
+    if raw.ndim != 1:
+        raise ValueError("values must be one-dimensional")
+    xs = raw.astype(np.float64)
+    if not np.isfinite(xs).all() or (np.abs(xs) > LIMIT).any():
+        raise ValueError("values must be finite and within 1e12")
+    n = len(xs)
+    out = np.zeros(n, dtype=np.bool_)
+    if n <= needed:
+        return out
+    # windows[i] = the size values before xs[i], padded in front with copies of xs[0]
+    padded = np.concatenate([np.full(size, xs[0]), xs])
+    windows = np.lib.stride_tricks.sliding_window_view(padded, size)[:n]
+    counts = np.minimum(np.arange(n), size)
+    cols = np.arange(size)
+    step = max(1, 2**20 // size)
+    for lo in range(needed, n, step):  # chunks of windows, never one Python step per value
+        hi = min(n, lo + step)
+        win = windows[lo:hi]
+        c = counts[lo:hi]
+        valid = cols >= size - c[:, None]
+        total = np.where(valid, win, 0.0).sum(axis=1)
+        mean = total / c
+        spread = np.where(valid, win - mean[:, None], 0.0)
+        std = np.sqrt((spread * spread).sum(axis=1) / c)
+        high = np.where(valid, win, -np.inf).max(axis=1)
+        low = np.where(valid, win, np.inf).min(axis=1)
+        x = xs[lo:hi]
+        out[lo:hi] = np.where(high == low, x != high, np.abs(x - mean) > thr * std)
+    return out
