@@ -4,8 +4,8 @@ Every case of ``tests/corpus/cases.toml`` is built from a kata's reference and g
 ``kata grade`` in a subprocess, for the fixture kata ``toy`` and for every real kata that has a
 reference. Each grade must end within its run limit, exit non-zero, say what happened in
 results.json, leave the learner's file as it was and leave no file behind (neither beside it nor
-in the temporary directory the grader used). The grades of all cases run up front, two at a time
-(every grade is a subprocess), and the tests then check one result each.
+in the temporary directory the grader used). The grades of all cases run up front, a few at a
+time (every grade is a subprocess), and the tests then check one result each.
 """
 
 from __future__ import annotations
@@ -36,13 +36,15 @@ CORPUS = Path(__file__).parent / "corpus" / "cases.toml"
 FIXTURE_ROOT = Path(__file__).parent / "fixtures" / "repo"
 
 CHECK_TIMEOUT = 1.0
-WORKERS = int(os.environ.get("CORPUS_WORKERS", "4"))
 RUN_TIMEOUT = 15.0
-MARGIN = 5.0
+MARGIN = 3.0
 """Seconds a grade may take beyond RUN_TIMEOUT: interpreter start-up, the grace a process gets to
 exit, killing it and writing the report."""
 OUTPUT_CAP = 1 << 20
 """Bytes of terminal output or results.json a grade may produce, whatever the solution prints."""
+WORKERS = int(os.environ.get("CORPUS_WORKERS", "4"))
+"""Grades run at once. Most of a grade's time is spent waiting (process start-up, grace periods,
+timeouts), so on a 2-core machine 4 at a time take about 45 s where 2 take about 70 s."""
 
 GRADE = (
     "import signal, sys\n"
@@ -286,8 +288,8 @@ def _key(case: Case, target: Target) -> str:
 @pytest.fixture(scope="module")
 def corpus_grades(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> dict[str, Graded]:
-    """The grade of every (case, kata) pair this session runs, two grades at a time."""
+) -> dict[str, Graded | None]:
+    """The grade of every (case, kata) pair this session runs, `WORKERS` grades at a time."""
     wanted: dict[str, tuple[Case, Target]] = {}
     for item in request.session.items:
         params = getattr(getattr(item, "callspec", None), "params", {})
@@ -298,9 +300,12 @@ def corpus_grades(
         wanted[_key(hang, TARGETS[0])] = (hang, TARGETS[0])
     base = tmp_path_factory.mktemp("corpus")
 
-    def run(key: str) -> Graded:
+    def run(key: str) -> Graded | None:
         case, target = wanted[key]
-        source, _ = build(case.code, case.how, target)
+        try:
+            source, _ = build(case.code, case.how, target)
+        except pytest.skip.Exception:
+            return None  # the test of this case skips, saying why
         return grade(
             source, target, base / key, memory_mb=case.memory_mb, run_timeout=case.run_timeout
         )
@@ -314,10 +319,11 @@ def corpus_grades(
 @pytest.mark.parametrize("target", TARGETS, ids=str)
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_a_hostile_solution_gets_a_clear_verdict_in_bounded_time_and_loses_nothing(
-    case: Case, target: Target, corpus_grades: dict[str, Graded]
+    case: Case, target: Target, corpus_grades: dict[str, Graded | None]
 ) -> None:
-    result = corpus_grades[_key(case, target)]
     _, names = build(case.code, case.how, target)
+    result = corpus_grades[_key(case, target)]
+    assert result is not None
     context = (
         f"{case.id} ({case.about}) on {target}:\n{result.stdout[-3000:]}{result.stderr[-3000:]}"
     )
@@ -358,18 +364,17 @@ HANGING_TEST = "test_a_hanging_method_does_not_hide_the_verdicts_of_the_other_ch
 
 
 def test_a_hanging_method_does_not_hide_the_verdicts_of_the_other_checks(
-    corpus_grades: dict[str, Graded],
+    corpus_grades: dict[str, Graded | None],
 ) -> None:
     result = corpus_grades[
         _key(next(c for c in CASES if c.id == "infinite_loop_in_method"), TARGETS[0])
     ]
+    assert result is not None
     by_name = {t["name"]: t for t in result.report["tests"]}
-    # toy's `$method` is `reset`: only the level 2 check calls it.
-    assert by_name["reset returns the old total and starts again"]["status"] == "error"
-    assert (
-        "did not finish within the 1 s limit per check"
-        in (by_name["reset returns the old total and starts again"]["message"])
-    )
+    # toy's `$method` is `reset`, which only the level 2 check calls: it hangs on every call.
+    hung = by_name["reset returns the old total and starts again"]
+    assert hung["status"] == "error"
+    assert "did not finish within the 1 s limit per check" in hung["message"]
     assert by_name["add returns the sum so far"]["status"] == "pass"
     assert by_name["a new total is zero"]["status"] == "pass"
     assert result.report["message"] == "1 of 3 checks did not pass"

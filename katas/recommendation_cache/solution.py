@@ -25,13 +25,14 @@ class RecommendationCache:
         """Store a tuple snapshot of `titles` (L1.2; a bare str raises TypeError, L1.3), replacing
         any entry of the profile and restarting its TTL (L1.4). A new profile meeting a full cache
         drops expired entries, then evicts the least recently used entry (L2.1-L2.3); replacing
-        never evicts (L2.4). Cancels a computation running for the profile (L4.6, L4.7)."""
+        never evicts (L2.4). O(1) on average (L2.5). Cancels a computation running for the profile
+        (L4.6, L4.7)."""
         raise NotImplementedError
 
     def get(self, profile_id: str) -> tuple[str, ...] | None:
         """The stored tuple while fresh, i.e. while clock() < stored_at + ttl, else None (L1.5).
         Never extends the TTL (L1.6); an empty tuple is a hit, not a miss (L1.7). A hit is a use
-        (L2.3)."""
+        (L2.3). O(1) on average (L2.5)."""
         raise NotImplementedError
 
     def invalidate(self, profile_id: str) -> bool:

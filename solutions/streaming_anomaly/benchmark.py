@@ -196,8 +196,10 @@ def bench_batch(reference: ModuleType) -> None:
     print(f"2. detect_batch, window {WINDOW:,}, {BATCH:,} values (best of {ROUNDS})")
     print(f"   reference detect_batch:             {ours * 1e3:8.1f} ms")
     print(f"   pandas rolling mean/std z-scores:   {theirs * 1e3:8.1f} ms")
-    print(f"   ratio: {theirs / ours:.2f}x pandas' speed (target >= 1.0x); "
-          f"same decisions on {agree:,} of {BATCH:,} values")
+    print(
+        f"   ratio: {theirs / ours:.2f}x pandas' speed (target >= 1.0x); "
+        f"same decisions on {agree:,} of {BATCH:,} values"
+    )
 
 
 def bench_window_growth(reference: ModuleType) -> None:
@@ -211,8 +213,9 @@ def bench_window_growth(reference: ModuleType) -> None:
             best = min(best, _seconds(partial(_feed, detector, values)))
         per_update[window] = best / STREAM
     ratio = per_update[100_000] / per_update[10]
-    print(f"3. update() cost against window size, {STREAM:,} values after filling (best of "
-          f"{ROUNDS})")
+    print(
+        f"3. update() cost against window size, {STREAM:,} values after filling (best of {ROUNDS})"
+    )
     print(f"   window 10:      {per_update[10] * 1e9:6.0f} ns per update")
     print(f"   window 100,000: {per_update[100_000] * 1e9:6.0f} ns per update")
     print(f"   ratio: {ratio:.2f}x (target within 1.5x)")

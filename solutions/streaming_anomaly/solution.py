@@ -13,9 +13,10 @@ leaves. Removing values can leave those sums far less accurate than the spread o
 (a spike leaves the window, the level shifts away from the anchor), so every update also keeps a
 worst-case bound on the rounding error accumulated since the sums were last computed from
 scratch; when the bound is no longer small against the window's own spread, the sums are rebuilt
-from the window with ``math.fsum`` (O(window), rare: see ``_Window``).
-A window whose values are all equal is recognised exactly from the length of the run of equal
-trailing values, so a flat line never alarms on rounding noise (R1).
+from the window (O(window), rare: see ``_Window``). A window whose values are all equal has a true
+spread of 0, so the bound always triggers a rebuild there, which anchors at that value and makes
+both sums exactly 0: a flat line never alarms on rounding noise (R1). ``detect_batch`` applies the
+same ideas to whole arrays with numpy.
 """
 
 from __future__ import annotations
@@ -84,8 +85,8 @@ class _Window:
     population variance. Adding or removing a value is one *operation*. Since the sums were last
     rebuilt, each operation has changed ``s2`` by at most ``4u * peak`` of rounding (``u`` the
     unit roundoff, ``peak`` the largest ``s2`` since the rebuild) and ``s1`` by at most
-    ``2u * sqrt(n_max * peak)``. ``decide`` rebuilds the sums (O(n), ``math.fsum``, anchored at
-    the window value nearest the mean) whenever these bounds could move the variance by more
+    ``2u * sqrt(n_max * peak)``. ``decide`` rebuilds the sums (O(n), numpy pairwise sums,
+    anchored at the window value nearest the mean) whenever these bounds could move the variance by more
     than ``_VAR_BUDGET`` relatively or the mean by more than ``_MEAN_BUDGET * threshold * std``.
 
     That also gives R1 for free: a constant window has true ``M2 = 0``, so whatever ``M2`` the
@@ -164,15 +165,19 @@ class _Window:
         return dev * dev * n > self._threshold_sq * m2
 
     def _rebuild(self) -> None:
-        """Recompute the sums from the window around its value nearest the mean; O(n)."""
+        """Recompute the sums from the window around its value nearest the mean; O(n).
+
+        numpy's pairwise sums put each term through at most ``19 + log2(n)`` roundings, so the
+        operation count restarts at ``24 + log2(n)``, not 0, to keep the bound covering them.
+        """
         values = self._values
-        mean = math.fsum(values) / len(values)
-        anchor = min(values, key=lambda v: abs(v - mean))
-        deviations = [v - anchor for v in values]
+        array = np.fromiter(values, dtype=np.float64, count=len(values))
+        anchor = float(array[np.argmin(np.abs(array - array.mean()))])
+        deviations = array - anchor  # all exactly 0 for a constant window (R1)
         self._anchor = anchor
-        self._s1 = math.fsum(deviations)
-        self._s2 = self._peak = math.fsum([d * d for d in deviations])
-        self._ops = 1
+        self._s1 = float(deviations.sum())
+        self._s2 = self._peak = float((deviations * deviations).sum())
+        self._ops = 24 + len(values).bit_length()
         self._n_max = len(values)
 
 
@@ -182,7 +187,7 @@ class SlidingWindowDetector(_Window):
     ``update`` costs O(1) amortized and the detector holds O(window_size) memory.
     """
 
-    __slots__ = ("_limit", "_min_samples", "_window_size", "threshold")
+    __slots__ = ("_floor", "_limit", "_min_samples", "_step", "_window_size", "threshold")
 
     def __init__(
         self, window_size: int, threshold: float = 3.0, min_samples: int | None = None
@@ -198,9 +203,13 @@ class SlidingWindowDetector(_Window):
             else _checked_int("min_samples", min_samples, 2, self._window_size)
         )
         super().__init__(self.threshold)
-        # Once full, the window never shrinks, so n == n_max and an update is two operations:
-        # the mean bound holds whenever ops <= limit and the variance bound (halved) holds.
+        # Once full, the window never shrinks (n == n_max) and an update is two operations, so
+        # the bounds of _Window hold while  sum over updates of peak <= limit * M2  with this
+        # limit. The steady state keeps that sum divided by the limit in _floor (and
+        # peak / limit in _step), so the check is a single comparison: M2 < _floor.
         self._limit = min(self._var_limit / 2, math.sqrt(self._mean_limit) / 2)
+        self._floor = 0.0
+        self._step = 0.0
 
     @property
     def window_size(self) -> int:
@@ -220,7 +229,7 @@ class SlidingWindowDetector(_Window):
         L2.2). The value then enters the window, anomaly or not (L1.5). A rejected value raises
         ``TypeError``/``ValueError`` before anything changes (L1.7).
         """
-        if type(value) is float and -MAX_ABS_VALUE <= value <= MAX_ABS_VALUE:
+        if type(value) is float and -1e12 <= value <= 1e12:  # fast path; literal MAX_ABS_VALUE
             x = value
         else:
             x = _checked_value(value)
@@ -229,26 +238,36 @@ class SlidingWindowDetector(_Window):
         if n != self._window_size:  # still filling up
             anomaly = n >= self._min_samples and self._decide(x)
             self._add(x)
+            if len(values) == self._window_size:  # full from now on: start the steady state
+                self._step = self._peak / self._limit
+                self._floor = self._ops * self._step
             return anomaly
-        # The steady state, inlined for speed: _decide, _add and _remove_oldest in one step,
-        # counting the two operations as one update against the halved limit.
+        # The steady state, inlined for speed: _decide, _add and _remove_oldest in one step.
         s1 = self._s1
-        m2 = self._s2 - s1 * s1 / n
-        if self._ops * self._peak > self._limit * m2:
+        s2 = self._s2
+        offset = s1 / n  # mean - anchor
+        m2 = s2 - s1 * offset
+        if m2 < self._floor:  # the rounding bound is no longer small against M2: rebuild
             self._rebuild()
+            self._step = self._peak / self._limit
+            self._floor = self._ops * self._step
             s1 = self._s1
-            m2 = self._s2 - s1 * s1 / n
+            s2 = self._s2
+            offset = s1 / n
+            m2 = s2 - s1 * offset
         anchor = self._anchor
         d = x - anchor
-        dev = d - s1 / n
+        dev = d - offset
         anomaly = dev * dev * n > self._threshold_sq * m2
         values.append(x)
         e = values.popleft() - anchor
-        s2 = self._s2 + d * d
-        self._peak = max(self._peak, s2)
+        s2 += d * d
+        if s2 > self._peak:
+            self._peak = s2
+            self._step = s2 / self._limit
         self._s1 = s1 + d - e
         self._s2 = s2 - e * e
-        self._ops += 1
+        self._floor += self._step
         return anomaly
 
 
@@ -366,6 +385,99 @@ def _trust_coefficient(
     return np.maximum(var_part, mean_part)
 
 
+def _segment_decisions(
+    padded: npt.NDArray[np.float64], w: int, block: int, thr_sq: float
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """(answer, trusted) per block entry, from one cumulative sum per segment; O(len(padded)).
+
+    ``padded`` holds ``w`` filler values, then the stream, then filler up to a whole number of
+    blocks. Segment ``b`` is ``padded[b * block : b * block + w + block]``: the ``w`` values
+    before block ``b``, then the block; entry ``j`` of the block has the window ``segment[j :
+    j + w]``. ``trusted`` is False where the rounding bound is not small against the window's M2.
+    """
+    length = w + block
+    segments = np.lib.stride_tricks.sliding_window_view(padded, length)[::block]
+    blocks = len(segments)
+    trusted = np.empty((blocks, block), dtype=np.bool_)
+    answer = np.empty((blocks, block), dtype=np.bool_)
+    rows = max(1, _CHUNK // length)
+    # Both running sums in one pass: the real part accumulates y, the imaginary part y**2
+    # (complex addition rounds each part exactly as a real addition would).
+    z = np.empty((rows, length), dtype=np.complex128)
+    c = np.zeros((rows, length + 1), dtype=np.complex128)  # c[:, t]: sums of the first t
+    s1 = np.empty((rows, block))
+    s2 = np.empty((rows, block))
+    t = np.empty((rows, block))
+    coefficient = float(_trust_coefficient(float(w), length, thr_sq)) * w
+    for first in range(0, blocks, rows):  # a cache-sized chunk of segments at a time
+        seg = segments[first : first + rows]
+        r = len(seg)
+        y = z.real[:r]
+        np.subtract(seg, seg[:, w - 1 : w], out=y)  # anchor: the value before the block
+        np.multiply(y, y, out=z.imag[:r])
+        np.cumsum(z[:r], axis=1, out=c[:r, 1:])
+        a, b, dev = s1[:r], s2[:r], t[:r]
+        np.subtract(c.real[:r, w:-1], c.real[:r, :block], out=a)  # window: segment[j : j + w]
+        np.subtract(c.imag[:r, w:-1], c.imag[:r, :block], out=b)
+        # With sums a, b over w values: w * M2 = w*b - a*a and w * (x - mean) = w*y - a, so
+        # |x - mean| > threshold * std  <=>  (w*y - a)**2 > threshold**2 * (w*b - a*a).
+        np.multiply(y[:, w:], float(w), out=dev)
+        dev -= a
+        dev *= dev
+        a *= a
+        b *= float(w)
+        b -= a  # w * M2
+        np.greater(b, coefficient * c.imag[:r, -1:], out=trusted[first : first + r])
+        b *= thr_sq
+        np.greater(dev, b, out=answer[first : first + r])
+    return answer.ravel(), trusted.ravel()
+
+
+def _first_window_decisions(
+    padded: npt.NDArray[np.float64],
+    w: int,
+    block: int,
+    thr_sq: float,
+    *,
+    answer: npt.NDArray[np.bool_],
+    trusted: npt.NDArray[np.bool_],
+) -> None:
+    """Redo entries ``0 .. w-1``, whose windows are shorter: ``xs[:j]``; O(w + block)."""
+    head = min(w, len(answer))
+    count = np.maximum(np.arange(head, dtype=np.float64), 1.0)
+    y0 = padded[w : w + head] - padded[w - 1]
+    c1_0 = np.concatenate([[0.0], np.cumsum(y0)])[:head]
+    c2_0 = np.concatenate([[0.0], np.cumsum(y0 * y0)])[:head]
+    offset = c1_0 / count
+    m2_0 = c2_0 - c1_0 * offset
+    segment_sq = np.sum((padded[: w + block] - padded[w - 1]) ** 2)
+    trusted[:head] = m2_0 > _trust_coefficient(count, w + block, thr_sq) * segment_sq
+    answer[:head] = (y0 - offset) ** 2 * count > thr_sq * m2_0
+
+
+def _redecide(
+    xs: npt.NDArray[np.float64],
+    doubtful: npt.NDArray[np.intp],
+    w: int,
+    thr_sq: float,
+    result: npt.NDArray[np.bool_],
+) -> None:
+    """Decide the untrusted entries exactly: R1 from run lengths, the rest directly; O(len*w)."""
+    counts = np.minimum(doubtful, w)
+    # R1: the window is constant iff no value changed within it.
+    changes = np.flatnonzero(xs[1:] != xs[:-1]) + 1  # i where xs[i] != xs[i - 1]
+    before = np.searchsorted(changes, doubtful - 1, side="right")  # changes <= i - 1
+    latest = np.zeros_like(doubtful)  # the last change at or before i - 1 (0 if none)
+    latest[before > 0] = changes[before[before > 0] - 1]
+    constant = latest <= doubtful - counts
+    flat = doubtful[constant]
+    result[flat] = xs[flat] != xs[flat - 1]
+    rest = doubtful[~constant]
+    if len(rest):
+        deviation, m2_direct = _window_moments_direct(xs, rest, counts[~constant], w)
+        result[rest] = deviation * deviation * counts[~constant] > thr_sq * m2_direct
+
+
 def detect_batch(
     values: Sequence[float] | npt.ArrayLike,
     window_size: int,
@@ -394,72 +506,17 @@ def detect_batch(
     thr_sq = thr * thr
     # Longer blocks share the w-value overlap among more windows but loosen the error bound.
     block = 8 * w if w <= 256 else 4 * w if w <= 2048 else w
-    length = w + block  # a segment: the w values before a block, then the block
     blocks = -(-n // block)
     padded = np.empty(w + blocks * block)
     padded[:w] = xs[0]  # before the stream: never inside a window, any finite value will do
     padded[w : w + n] = xs
     padded[w + n :] = xs[-1]
-    segments = np.lib.stride_tricks.sliding_window_view(padded, length)[::block]
-    trusted = np.empty((blocks, block), dtype=np.bool_)
-    answer = np.empty((blocks, block), dtype=np.bool_)
-    rows = max(1, _CHUNK // length)
-    # Both running sums in one pass: the real part accumulates y, the imaginary part y**2
-    # (complex addition rounds each part exactly as a real addition would).
-    z = np.empty((rows, length), dtype=np.complex128)
-    c = np.zeros((rows, length + 1), dtype=np.complex128)  # c[:, t]: sums of the first t
-    s1 = np.empty((rows, block))
-    s2 = np.empty((rows, block))
-    t = np.empty((rows, block))
-    coefficient = float(_trust_coefficient(float(w), length, thr_sq)) * w
-    for first in range(0, blocks, rows):
-        seg = segments[first : first + rows]
-        r = len(seg)
-        y = z.real[:r]
-        np.subtract(seg, seg[:, w - 1 : w], out=y)  # anchor: the value before the block
-        np.multiply(y, y, out=z.imag[:r])
-        np.cumsum(z[:r], axis=1, out=c[:r, 1:])
-        a, b, dev = s1[:r], s2[:r], t[:r]
-        np.subtract(c.real[:r, w:-1], c.real[:r, :block], out=a)  # window: segment[j : j + w]
-        np.subtract(c.imag[:r, w:-1], c.imag[:r, :block], out=b)
-        # With sums a, b over w values: w * M2 = w*b - a*a and w * (x - mean) = w*y - a, so
-        # |x - mean| > threshold * std  <=>  (w*y - a)**2 > threshold**2 * (w*b - a*a).
-        np.multiply(y[:, w:], float(w), out=dev)
-        dev -= a
-        dev *= dev
-        a *= a
-        b *= float(w)
-        b -= a  # w * M2
-        np.greater(b, coefficient * c.imag[:r, -1:], out=trusted[first : first + r])
-        b *= thr_sq
-        np.greater(dev, b, out=answer[first : first + r])
-    # The first w values have shorter windows, segment[w : w + j] of the first segment.
-    head = min(w, n)
-    count = np.maximum(np.arange(head, dtype=np.float64), 1.0)
-    y0 = padded[w : w + head] - padded[w - 1]
-    c1_0 = np.concatenate([[0.0], np.cumsum(y0)])[:head]
-    c2_0 = np.concatenate([[0.0], np.cumsum(y0 * y0)])[:head]
-    offset = c1_0 / count
-    m2_0 = c2_0 - c1_0 * offset
-    segment_sq = np.sum((padded[: w + block] - padded[w - 1]) ** 2)
-    trusted[0, :head] = m2_0 > _trust_coefficient(count, length, thr_sq) * segment_sq
-    answer[0, :head] = (y0 - offset) ** 2 * count > thr_sq * m2_0
-    result = answer.ravel()[:n]
+    answer, trusted = _segment_decisions(padded, w, block, thr_sq)
+    _first_window_decisions(padded, w, block, thr_sq, answer=answer, trusted=trusted)
+    result = answer[:n]
     result[:k] = False
-    doubtful = np.flatnonzero(~trusted.ravel()[:n])
+    doubtful = np.flatnonzero(~trusted[:n])
     doubtful = doubtful[doubtful >= k]
     if len(doubtful):
-        counts = np.minimum(doubtful, w)
-        # R1: the window is constant iff no value changed within it.
-        changes = np.flatnonzero(xs[1:] != xs[:-1]) + 1  # i where xs[i] != xs[i - 1]
-        before = np.searchsorted(changes, doubtful - 1, side="right")  # changes <= i - 1
-        latest = np.zeros_like(doubtful)  # the last change at or before i - 1 (0 if none)
-        latest[before > 0] = changes[before[before > 0] - 1]
-        constant = latest <= doubtful - counts
-        flat = doubtful[constant]
-        result[flat] = xs[flat] != xs[flat - 1]
-        rest = doubtful[~constant]
-        if len(rest):
-            deviation, m2_direct = _window_moments_direct(xs, rest, counts[~constant], w)
-            result[rest] = deviation * deviation * counts[~constant] > thr_sq * m2_direct
+        _redecide(xs, doubtful, w, thr_sq, result)
     return result

@@ -134,7 +134,7 @@ def test_small_integer_streams_match_exact_arithmetic(
 
 @pytest.mark.clause("L1.2", "L1.4", "L1.5")
 @given(params=window_params(max_window=20), values=noise_with_spikes)
-@example(params=(3, 3.0, None), values=[0.0, 1.0, 0.0, 1e6, 0.5, 0.0, 0.25, 1.0])
+@example(params=(3, 3.0, None), values=[0.0, 1.0, 0.0, 40.0, 0.5, 0.0, 0.25, 1.0])
 @example(params=(5, 2.0, 3), values=[1.0, -1.0, 1.0, -1.0, 40.0, 40.0, 40.0, 1.0, -1.0])
 def test_noise_with_spikes_matches_exact_arithmetic(
     params: tuple[int, float, int | None], values: list[float]

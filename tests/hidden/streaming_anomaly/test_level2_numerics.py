@@ -9,6 +9,7 @@ from anomaly_support import (
     check_sliding_stream,
     constant_after_spike_streams,
     long_stream,
+    noise_with_huge_spikes,
     offset_streams,
     thresholds,
     window_params,
@@ -77,6 +78,23 @@ def test_large_offsets_with_a_tiny_spread_follow_the_rules(
     case: tuple[tuple[int, float, int | None], list[float]],
 ) -> None:
     (window, threshold, min_samples), values = case
+    check_sliding_stream(
+        SlidingWindowDetector,
+        values,
+        window,
+        threshold=threshold,
+        min_samples=min_samples,
+        clause="L2.2",
+    )
+
+
+@pytest.mark.clause("L2.2")
+@given(params=window_params(max_window=20), values=noise_with_huge_spikes)
+@example(params=(3, 3.0, None), values=[0.0, 1.0, 0.0, 1e6, 0.5, 0.0, 0.25, 1.0, 0.5, 0.75])
+def test_noise_after_huge_spikes_follows_the_rules(
+    params: tuple[int, float, int | None], values: list[float]
+) -> None:
+    window, threshold, min_samples = params
     check_sliding_stream(
         SlidingWindowDetector,
         values,

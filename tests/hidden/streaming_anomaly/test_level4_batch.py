@@ -14,7 +14,7 @@ from anomaly_support import (
     constant_after_spike_streams,
     fail,
     long_stream,
-    noise_with_spikes,
+    noise_with_huge_spikes,
     offset_streams,
     small_integer_streams,
     values_code,
@@ -86,7 +86,7 @@ def test_batch_answers_small_integer_streams_like_the_detector(
 
 
 @pytest.mark.clause("L4.1")
-@given(params=window_params(max_window=20), values=noise_with_spikes)
+@given(params=window_params(max_window=20), values=noise_with_huge_spikes)
 def test_batch_answers_noisy_streams_with_spikes_like_the_detector(
     params: tuple[int, float, int | None], values: list[float]
 ) -> None:
