@@ -86,8 +86,9 @@ class _Window:
     rebuilt, each operation has changed ``s2`` by at most ``4u * peak`` of rounding (``u`` the
     unit roundoff, ``peak`` the largest ``s2`` since the rebuild) and ``s1`` by at most
     ``2u * sqrt(n_max * peak)``. ``decide`` rebuilds the sums (O(n), numpy pairwise sums,
-    anchored at the window value nearest the mean) whenever these bounds could move the variance by more
-    than ``_VAR_BUDGET`` relatively or the mean by more than ``_MEAN_BUDGET * threshold * std``.
+    anchored at the window value nearest the mean) whenever these bounds could move the variance
+    by more than ``_VAR_BUDGET`` relatively or the mean by more than
+    ``_MEAN_BUDGET * threshold * std``.
 
     That also gives R1 for free: a constant window has true ``M2 = 0``, so whatever ``M2`` the
     sums yield is rounding noise, which the bound always flags; the rebuild then anchors at the

@@ -161,7 +161,9 @@ class _CappedText:
             return text
         widest = f"\n[... {self.size + self.dropped} more characters not shown]"
         shown = max(0, self.limit - len(widest))
-        return text[:shown] + f"\n[... {len(text) - shown + self.dropped} more characters not shown]"
+        return (
+            text[:shown] + f"\n[... {len(text) - shown + self.dropped} more characters not shown]"
+        )
 
 
 _output: dict[str, _CappedText] = {}

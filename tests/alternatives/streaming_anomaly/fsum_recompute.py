@@ -27,13 +27,13 @@ def _value(value: object) -> float:
         raise TypeError(f"expected a real number, got {type(value).__name__}")
     if not abs(value) <= LIMIT:  # type: ignore[operator]
         raise ValueError(f"expected a finite value within 1e12, got {value!r}")
-    return float(value)  # type: ignore[arg-type]
+    return float(value)
 
 
 def _positive(name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, Real | np.integer | np.floating):
         raise TypeError(f"{name} must be a number")
-    result = float(value)  # type: ignore[arg-type]
+    result = float(value)
     if not (result > 0 and math.isfinite(result)):
         raise ValueError(f"{name} must be finite and positive")
     return result
@@ -68,7 +68,7 @@ class SlidingWindowDetector:
         )
         self.window: deque[float] = deque(maxlen=self.size)
 
-    def update(self, value: float) -> bool:
+    def update(self, value: object) -> bool:
         x = _value(value)
         verdict = len(self.window) >= self.needed and _judge(self.window, x, self.threshold)
         self.window.append(x)
@@ -82,13 +82,13 @@ class TimeWindowDetector:
         self.needed = _count("min_samples", min_samples, 2)
         self.events: deque[tuple[float, float]] = deque()
 
-    def update(self, timestamp: float, value: float) -> bool:
+    def update(self, timestamp: object, value: object) -> bool:
         x = _value(value)
         if isinstance(timestamp, bool) or not isinstance(
             timestamp, Real | np.integer | np.floating
         ):
             raise TypeError("timestamp must be a number")
-        t = float(timestamp)  # type: ignore[arg-type]
+        t = float(timestamp)
         if not math.isfinite(t):
             raise ValueError("timestamp must be finite")
         if self.events and t < self.events[-1][0]:
