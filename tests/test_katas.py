@@ -52,7 +52,17 @@ def bug_verdicts(kid: str) -> dict[str, SuiteRun]:
     """Every planted bug of a kata run against the hidden suite, two at a time."""
     source = kata(kid).reference.read_text(encoding="utf-8")
 
+    timed = {
+        clause
+        for check in hidden_run(kid, kata(kid).reference).checks
+        if check.kind == "performance"
+        for clause in check.clauses
+    }
+
     def run_bug(bug: Bug) -> SuiteRun:
+        # Timing checks run only for a bug of a clause they measure, so that a noisy machine can
+        # neither catch a bug for the wrong reason nor end the run before the checks that matter.
+        markers = None if bug.clause in timed else "not performance"
         with tempfile.TemporaryDirectory(prefix="kata-planted-") as tmp:
             path = Path(tmp) / "solution.py"
             path.write_text(bug.apply(source), encoding="utf-8")
@@ -63,6 +73,7 @@ def bug_verdicts(kid: str) -> dict[str, SuiteRun]:
                 seed=SEED,
                 limits=LIMITS,
                 stop_at_first_failure=True,
+                markers=markers,
             )
 
     bugs = load_bugs(kata(kid).planted_bugs)

@@ -181,7 +181,10 @@ def cmd_grade(args: argparse.Namespace, root: Path, rng: random.Random) -> int:
             on_check=on_check,
         )
     except KeyboardInterrupt:
-        partial.error = f"interrupted after {len(partial.checks)} checks; grading processes stopped"
+        done = len(partial.checks)
+        partial.error = (
+            f"interrupted after {done} check{'s' * (done != 1)}; grading processes stopped"
+        )
         printer.footer(partial)
         return 130
     report.target = target

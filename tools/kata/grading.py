@@ -213,13 +213,15 @@ def run_suite(
     on_check: Callable[[Check], None] = lambda check: None,
     extra_files: Sequence[tuple[Path, str]] = (),
     stop_at_first_failure: bool = False,
+    markers: str | None = None,
     clock: Clock = time.monotonic,
 ) -> SuiteRun:
     """Run the pytest suite at `suite` (a folder or one test file) against `solution`.
 
     `solution` is imported by the suite as the module ``solution``. `extra_files` are copied beside
     it as (source, name). `on_check` is called with each verdict as it arrives; with
-    `stop_at_first_failure` the checks after the first failure are left unrun. When `kata` is
+    `stop_at_first_failure` the checks after the first failure are left unrun; `markers` selects
+    checks by a pytest marker expression (``"not performance"``). When `kata` is
     given, the file is first probed for the kata's exports. Cost: one process, plus one more per
     check that hangs or crashes its process. The probe counts towards ``limits.run_seconds``.
     """
@@ -242,6 +244,8 @@ def run_suite(
             if error:
                 return SuiteRun(checks=[], error=error, notes=notes)
         options = ["-x"] if stop_at_first_failure else []
+        if markers:
+            options += ["-m", markers]
         if level is not None:
             options += ["--kata-level", str(level)]
         run = _run_checks(

@@ -86,7 +86,13 @@ class Report:
         if self.error:
             return self.error
         failed = [c for c in self.checks if not c.passed]
-        parts = [f"{len(failed)} of {len(self.checks)} checks did not pass"] if failed else []
+        parts = []
+        if failed:
+            first = failed[0].message.splitlines()[0] if failed[0].message else failed[0].status
+            parts.append(
+                f"{len(failed)} of {len(self.checks)} checks did not pass; "
+                f"the first, {failed[0].name!r}: {first}"
+            )
         return "; ".join(parts + self.problems)
 
     def reproduce(self) -> str:
