@@ -30,75 +30,42 @@ class Findings:
     error: str = ""
 
 
-def _run(argv: list[str], cwd: Path, timeout: float) -> tuple[int, str]:
-    try:
-        done = subprocess.run(
-            argv, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
-        )
-    except subprocess.TimeoutExpired:
-        return -1, f"{argv[2]} did not finish within {timeout:g} s"
-    return done.returncode, done.stdout + done.stderr
+def _findings(tool: str, options: list[str], path: Path, timeout: float) -> Findings:
+    """Run `python -m tool *options solution.py` on a copy of `path` in a scratch directory and
+    keep the lines that report a problem in the file; exit codes 0 and 1 are the tool's verdicts."""
+    with tempfile.TemporaryDirectory(prefix="kata-quality-") as tmp:
+        shutil.copyfile(path, Path(tmp) / "solution.py")
+        argv = [sys.executable, "-m", tool, *options, "solution.py"]
+        try:
+            done = subprocess.run(
+                argv, cwd=tmp, capture_output=True, text=True, timeout=timeout, check=False
+            )
+        except subprocess.TimeoutExpired:
+            return Findings(tool, 0, (), error=f"{tool} did not finish within {timeout:g} s")
+    out = done.stdout + done.stderr
+    if done.returncode not in (0, 1):
+        return Findings(tool, 0, (), error=out.strip()[-500:] or f"{tool} failed")
+    lines = tuple(
+        line
+        for line in out.splitlines()
+        if line.startswith("solution.py:") and ": note:" not in line
+    )
+    return Findings(tool, len(lines), lines)
 
 
 def ruff(path: Path, timeout: float = 60) -> Findings:
     """ruff's findings on `path` with this project's rule set, independent of any config file."""
-    with tempfile.TemporaryDirectory(prefix="kata-quality-") as tmp:
-        shutil.copyfile(path, Path(tmp) / "solution.py")
-        code, out = _run(
-            [
-                sys.executable,
-                "-m",
-                "ruff",
-                "check",
-                "--isolated",
-                "--no-cache",
-                "--output-format",
-                "concise",
-                "--select",
-                RUFF_RULES,
-                "--ignore",
-                RUFF_IGNORE,
-                "--line-length",
-                "100",
-                "--target-version",
-                "py311",
-                "solution.py",
-            ],
-            Path(tmp),
-            timeout,
-        )
-    lines = tuple(line for line in out.splitlines() if line.startswith("solution.py:"))
-    if code not in (0, 1):
-        return Findings("ruff", 0, (), error=out.strip()[-500:] or "ruff failed")
-    return Findings("ruff", len(lines), lines)
+    options = ["check", "--isolated", "--no-cache", "--output-format", "concise"]
+    options += ["--select", RUFF_RULES, "--ignore", RUFF_IGNORE]
+    options += ["--line-length", "100", "--target-version", "py311"]
+    return _findings("ruff", options, path, timeout)
 
 
 def mypy(path: Path, timeout: float = 120) -> Findings:
-    """mypy --strict errors in `path`."""
-    with tempfile.TemporaryDirectory(prefix="kata-quality-") as tmp:
-        shutil.copyfile(path, Path(tmp) / "solution.py")
-        code, out = _run(
-            [
-                sys.executable,
-                "-m",
-                "mypy",
-                "--strict",
-                "--no-error-summary",
-                "--hide-error-context",
-                "--no-color-output",
-                "--cache-dir",
-                str(Path(tmp) / ".mypy_cache"),
-                "solution.py",
-            ],
-            Path(tmp),
-            timeout,
-        )
-    lines = tuple(
-        line for line in out.splitlines() if line.startswith("solution.py:") and ": error:" in line
-    )
-    if code not in (0, 1):
-        return Findings("mypy", 0, (), error=out.strip()[-500:] or "mypy failed")
-    return Findings("mypy", len(lines), lines)
+    """mypy --strict errors in `path` (its own cache, no configuration file)."""
+    options = ["--strict", "--no-error-summary", "--hide-error-context", "--no-color-output"]
+    options += ["--cache-dir", "/dev/null", "--config-file", ""]
+    return _findings("mypy", options, path, timeout)
 
 
 def as_check(findings: Findings) -> Check:
