@@ -85,7 +85,7 @@ class _Window:
     population variance. Adding or removing a value is one *operation*. Since the sums were last
     rebuilt, each operation has changed ``s2`` by at most ``4u * peak`` of rounding (``u`` the
     unit roundoff, ``peak`` the largest ``s2`` since the rebuild) and ``s1`` by at most
-    ``2u * sqrt(n_max * peak)``. ``decide`` rebuilds the sums (O(n), numpy pairwise sums,
+    ``2u * sqrt(n_max * peak)``. ``_decide`` rebuilds the sums (O(n), numpy pairwise sums,
     anchored at the window value nearest the mean) whenever these bounds could move the variance
     by more than ``_VAR_BUDGET`` relatively or the mean by more than
     ``_MEAN_BUDGET * threshold * std``.
@@ -116,7 +116,7 @@ class _Window:
         self._anchor = 0.0
         self._s1 = 0.0
         self._s2 = 0.0
-        self._ops = 0  # operations since the last rebuild (1 right after it: its own rounding)
+        self._ops = 0  # operations since the last rebuild (counting the rebuild's own rounding)
         self._peak = 0.0  # largest s2 since the last rebuild
         self._n_max = 0  # largest window size since the last rebuild
         # M2 is off by at most 12u * ops * peak * n_max / n (s2's share plus s1**2/n's share).
@@ -188,7 +188,15 @@ class SlidingWindowDetector(_Window):
     ``update`` costs O(1) amortized and the detector holds O(window_size) memory.
     """
 
-    __slots__ = ("_floor", "_limit", "_min_samples", "_step", "_window_size", "threshold")
+    __slots__ = (
+        "_cutoff",
+        "_floor",
+        "_full",
+        "_inverse_limit",
+        "_min_samples",
+        "_window_size",
+        "threshold",
+    )
 
     def __init__(
         self, window_size: int, threshold: float = 3.0, min_samples: int | None = None
@@ -204,13 +212,17 @@ class SlidingWindowDetector(_Window):
             else _checked_int("min_samples", min_samples, 2, self._window_size)
         )
         super().__init__(self.threshold)
-        # Once full, the window never shrinks (n == n_max) and an update is two operations, so
-        # the bounds of _Window hold while  sum over updates of peak <= limit * M2  with this
-        # limit. The steady state keeps that sum divided by the limit in _floor (and
-        # peak / limit in _step), so the check is a single comparison: M2 < _floor.
-        self._limit = min(self._var_limit / 2, math.sqrt(self._mean_limit) / 2)
+        # Once full, the window never shrinks (n == n_max) and an update is two operations whose
+        # partial sums are at most s2 + d**2, so the bounds of _Window hold while
+        #     sum over updates of (s2 + d**2)  <=  limit * M2
+        # with this limit. The steady state keeps the left side divided by the limit in _floor,
+        # so the check is a single comparison: M2 < _floor.
+        limit = min(self._var_limit / 2, math.sqrt(self._mean_limit) / 2)
+        self._inverse_limit = 1.0 / limit
         self._floor = 0.0
-        self._step = 0.0
+        self._full = False
+        # |x - mean| > threshold * sqrt(M2 / n)  <=>  (x - mean)**2 > (threshold**2 / n) * M2
+        self._cutoff = self._threshold_sq / self._window_size
 
     @property
     def window_size(self) -> int:
@@ -235,14 +247,15 @@ class SlidingWindowDetector(_Window):
         else:
             x = _checked_value(value)
         values = self._values
-        n = len(values)
-        if n != self._window_size:  # still filling up
+        if not self._full:  # still filling up
+            n = len(values)
             anomaly = n >= self._min_samples and self._decide(x)
             self._add(x)
             if len(values) == self._window_size:  # full from now on: start the steady state
-                self._step = self._peak / self._limit
-                self._floor = self._ops * self._step
+                self._floor = self._ops * self._peak * self._inverse_limit
+                self._full = True
             return anomaly
+        n = self._window_size
         # The steady state, inlined for speed: _decide, _add and _remove_oldest in one step.
         s1 = self._s1
         s2 = self._s2
@@ -250,25 +263,21 @@ class SlidingWindowDetector(_Window):
         m2 = s2 - s1 * offset
         if m2 < self._floor:  # the rounding bound is no longer small against M2: rebuild
             self._rebuild()
-            self._step = self._peak / self._limit
-            self._floor = self._ops * self._step
             s1 = self._s1
             s2 = self._s2
+            self._floor = self._ops * s2 * self._inverse_limit
             offset = s1 / n
             m2 = s2 - s1 * offset
         anchor = self._anchor
         d = x - anchor
         dev = d - offset
-        anomaly = dev * dev * n > self._threshold_sq * m2
+        anomaly = dev * dev > self._cutoff * m2
         values.append(x)
         e = values.popleft() - anchor
         s2 += d * d
-        if s2 > self._peak:
-            self._peak = s2
-            self._step = s2 / self._limit
+        self._floor += s2 * self._inverse_limit
         self._s1 = s1 + d - e
         self._s2 = s2 - e * e
-        self._floor += self._step
         return anomaly
 
 
