@@ -20,6 +20,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from kata.measure import timed_steps
+
 PROFILES = 10_000
 CAPACITY = 8_192
 TITLES_PER_ROW = 10
@@ -60,22 +62,8 @@ def _filled(module: ModuleType, size: int, capacity: int, per_row: int) -> tuple
 
 
 def _timed(step: Callable[[int], object], count: int) -> Runner:
-    """A runner calling step(0), step(1), ... (cycling below `count`) in chunks of CHUNK until
-    RUN_SECONDS have passed; it returns how many steps it made. Bounded time even for a solution
-    whose operations are slow at the large size."""
-
-    def run() -> int:
-        done = 0
-        start = time.perf_counter()
-        while True:
-            base = done % count
-            for n in range(base, base + CHUNK):
-                step(n % count)
-            done += CHUNK
-            if time.perf_counter() - start >= RUN_SECONDS:
-                return done
-
-    return run
+    """Steps in chunks of CHUNK for RUN_SECONDS; see kata.measure.timed_steps."""
+    return timed_steps(step, count, RUN_SECONDS, CHUNK)
 
 
 def probe_mixed(module: ModuleType, size: int) -> Runner:
@@ -147,8 +135,11 @@ def _load_reference() -> ModuleType:
     return module
 
 
-def _throughput(get: Callable[[str], object], put: Callable[[str, list[str]], None],
-                ops: list[tuple[bool, str, list[str]]]) -> float:
+def _throughput(
+    get: Callable[[str], object],
+    put: Callable[[str, list[str]], None],
+    ops: list[tuple[bool, str, list[str]]],
+) -> float:
     start = time.perf_counter()
     for is_put, name, row in ops:
         if is_put:
@@ -184,9 +175,11 @@ def main() -> None:
             ttl_put(name, row)
         best_ttl = max(best_ttl, _throughput(theirs.get, ttl_put, ops))
 
-    print(f"workload: {OPERATIONS:,} ops, {1 - PUT_SHARE:.0%} get / {PUT_SHARE:.0%} put, "
-          f"{PROFILES:,} profiles, capacity {CAPACITY:,}, {TITLES_PER_ROW} titles per row "
-          f"(best of {ROUNDS} rounds)")
+    print(
+        f"workload: {OPERATIONS:,} ops, {1 - PUT_SHARE:.0%} get / {PUT_SHARE:.0%} put, "
+        f"{PROFILES:,} profiles, capacity {CAPACITY:,}, {TITLES_PER_ROW} titles per row "
+        f"(best of {ROUNDS} rounds)"
+    )
     print(f"reference RecommendationCache: {best_ref:12,.0f} ops/s")
     print(f"cachetools.TTLCache:           {best_ttl:12,.0f} ops/s")
     print(f"ratio: {best_ref / best_ttl:.2f}x (target >= 1.2x)")

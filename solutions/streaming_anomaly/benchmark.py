@@ -28,6 +28,8 @@ from types import ModuleType
 
 import numpy as np
 
+from kata.measure import timed_steps
+
 WINDOW = 1_000
 THRESHOLD = 3.0
 STREAM = 500_000
@@ -47,22 +49,8 @@ def _noise(count: int, seed: int) -> list[float]:
 
 
 def _timed(step: Callable[[int], object], count: int) -> Runner:
-    """A runner calling step(0), step(1), ... (cycling below `count`) in chunks of CHUNK until
-    RUN_SECONDS have passed; it returns how many steps it made. Bounded time even for a solution
-    whose operations are slow at the large size."""
-
-    def run() -> int:
-        done = 0
-        start = time.perf_counter()
-        while True:
-            base = done % count
-            for n in range(base, base + CHUNK):
-                step(n % count)
-            done += CHUNK
-            if time.perf_counter() - start >= RUN_SECONDS:
-                return done
-
-    return run
+    """Steps in chunks of CHUNK for RUN_SECONDS; see kata.measure.timed_steps."""
+    return timed_steps(step, count, RUN_SECONDS, CHUNK)
 
 
 def probe_update(module: ModuleType, size: int) -> Runner:

@@ -41,3 +41,24 @@ def growth(setup: Setup, small: int, large: int, repeat: int = 5) -> float:
         small_costs.append(per_op_seconds(run_small, repeat=1))
         large_costs.append(per_op_seconds(run_large, repeat=1))
     return min(large_costs) / min(small_costs)
+
+
+def timed_steps(
+    step: Callable[[int], object], count: int, seconds: float = 0.02, chunk: int = 100
+) -> Callable[[], int]:
+    """A runner calling ``step(0), step(1), ...`` (cycling below `count`) in chunks of `chunk`
+    until `seconds` have passed; it returns how many steps it made. Its time is bounded even for
+    a solution whose operations are slow at a large size."""
+
+    def run() -> int:
+        done = 0
+        start = time.perf_counter()
+        while True:
+            base = done % count
+            for n in range(base, base + chunk):
+                step(n % count)
+            done += chunk
+            if time.perf_counter() - start >= seconds:
+                return done
+
+    return run

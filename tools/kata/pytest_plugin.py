@@ -94,10 +94,10 @@ def check_info(item: pytest.Item) -> dict[str, Any]:
     name = getattr(item, "originalname", None) or item.name
     if name.startswith("test_"):
         name = name[len("test_") :]
-    params = item.name[len(getattr(item, "originalname", item.name)) :]
+    params = item.name[len(getattr(item, "originalname", item.name)) :].strip("[]")
     return {
         "id": item.nodeid,
-        "name": name.replace("_", " ") + params,
+        "name": name.replace("_", " ") + (f" ({params})" if params else ""),
         "clauses": clauses,
         "level": max(levels, default=1),
         "kind": "performance" if item.get_closest_marker("performance") else "correctness",

@@ -15,7 +15,7 @@ import pytest
 from rc_support import repro_message
 from solution import RecommendationCache
 
-from kata.measure import growth
+from kata.measure import growth, timed_steps
 
 SMALL, LARGE = 1_000, 100_000
 LIMIT = 10.0
@@ -63,18 +63,7 @@ class Filler:
 
 def timed_runner(step: Callable[[int], None]) -> Callable[[], int]:
     """A runner that calls `step(n)` in batches for about RUN_SECONDS and returns the count."""
-
-    def run() -> int:
-        done = 0
-        start = time.perf_counter()
-        while True:
-            for n in range(done, done + BATCH):
-                step(n)
-            done += BATCH
-            if time.perf_counter() - start >= RUN_SECONDS:
-                return done
-
-    return run
+    return timed_steps(step, 4096, RUN_SECONDS, BATCH)
 
 
 def check_growth(setup: Callable[[int], Callable[[], int]], what: str, snippet: str) -> None:
