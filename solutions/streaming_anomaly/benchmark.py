@@ -165,7 +165,7 @@ def bench_update(reference: ModuleType) -> None:
 
 
 def bench_batch(reference: ModuleType) -> None:
-    import pandas as pd  # type: ignore[import-untyped]
+    import pandas as pd
 
     values = np.random.default_rng(11).standard_normal(BATCH)
 
