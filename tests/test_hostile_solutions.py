@@ -85,6 +85,7 @@ class Case:
     expect: tuple[str | tuple[str, ...], ...]
     memory_mb: int | None = None
     run_timeout: float = 15.0
+    check_timeout: float = 1.0
     each_check: bool = False
     one_check: bool = False
 
@@ -105,6 +106,7 @@ def load_corpus() -> tuple[list[Case], list[dict[str, Any]]]:
             expect=tuple(tuple(e) if isinstance(e, list) else e for e in c["expect"]),
             memory_mb=c.get("memory_mb"),
             run_timeout=float(c.get("run_timeout", RUN_TIMEOUT)),
+            check_timeout=float(c.get("check_timeout", CHECK_TIMEOUT)),
             each_check=c.get("each_check", False),
             one_check=c.get("one_check", False),
         )
@@ -240,6 +242,7 @@ def grade(
     *,
     memory_mb: int | None = None,
     run_timeout: float = RUN_TIMEOUT,
+    check_timeout: float = CHECK_TIMEOUT,
 ) -> Graded:
     """Grade `source` as the learner's ``where/learner/solution.py`` with short limits."""
     learner, tmp = where / "learner", where / "tmp"
@@ -251,7 +254,7 @@ def grade(
     out = where / "results.json"
     argv = [sys.executable, "-c", GRADE, str(target.root), "grade", target.kata_id]
     argv += ["--solution", str(solution), "--json", str(out), "--seed", "1", "--no-quality"]
-    argv += ["--check-timeout", f"{CHECK_TIMEOUT:g}", "--run-timeout", f"{run_timeout:g}"]
+    argv += ["--check-timeout", f"{check_timeout:g}", "--run-timeout", f"{run_timeout:g}"]
     if target.level is not None:
         argv += ["--level", str(target.level)]
     if memory_mb is not None:
@@ -307,7 +310,12 @@ def corpus_grades(
         except pytest.skip.Exception:
             return None  # the test of this case skips, saying why
         return grade(
-            source, target, base / key, memory_mb=case.memory_mb, run_timeout=case.run_timeout
+            source,
+            target,
+            base / key,
+            memory_mb=case.memory_mb,
+            run_timeout=case.run_timeout,
+            check_timeout=case.check_timeout,
         )
 
     # The slowest (the ones that wait for timeouts) first, so the two workers finish together.
