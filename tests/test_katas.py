@@ -8,16 +8,15 @@ The hidden suite runs exactly as it does for a learner: through the runner, in i
 from __future__ import annotations
 
 import ast
-import importlib.util
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
+from kata.bench import load
 from kata.catalog import ROOT, Kata, kata_ids, load_kata
 from kata.grading import Check, SuiteRun, run_suite
 from kata.planted import Bug, load_bugs
@@ -191,18 +190,10 @@ def test_the_starter_tests_pass_on_the_reference_and_fail_on_the_stub(kid: str) 
 @pytest.mark.parametrize("kid", KATAS)
 def test_the_benchmark_probes_run_on_the_reference(kid: str) -> None:
     k = kata(kid)
-    module = _load(k.benchmark, f"benchmark_{kid}")
-    reference = _load(k.reference, f"reference_{kid}")
+    module = load(k.benchmark, f"benchmark_{kid}")
+    reference = load(k.reference, f"reference_{kid}")
     small, large = module.SIZES
     assert 0 < small < large and module.PROBES
     for name, probe in module.PROBES.items():
         run: Callable[[], int] = probe(reference, small)
         assert run() > 0, f"probe {name} performed no operation"
-
-
-def _load(path: Path, name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module

@@ -12,7 +12,6 @@ a batch of operations and returns how many).
 
 from __future__ import annotations
 
-import importlib.util
 import random
 import time
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from kata.bench import load
 from kata.measure import timed_steps
 
 PROFILES = 10_000
@@ -126,13 +126,7 @@ PROBES: dict[str, Callable[[ModuleType, int], Runner]] = {
 
 
 def _load_reference() -> ModuleType:
-    path = Path(__file__).with_name("solution.py")
-    spec = importlib.util.spec_from_file_location("recommendation_cache_reference", path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load(Path(__file__).with_name("solution.py"), "recommendation_cache_reference")
 
 
 def _throughput(

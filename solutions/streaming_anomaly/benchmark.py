@@ -18,7 +18,6 @@ batch of operations and returns how many).
 
 from __future__ import annotations
 
-import importlib.util
 import time
 from collections import deque
 from collections.abc import Callable
@@ -28,6 +27,7 @@ from types import ModuleType
 
 import numpy as np
 
+from kata.bench import load
 from kata.measure import timed_steps
 
 WINDOW = 1_000
@@ -103,13 +103,7 @@ PROBES: dict[str, Callable[[ModuleType, int], Runner]] = {
 
 
 def _load_reference() -> ModuleType:
-    path = Path(__file__).with_name("solution.py")
-    spec = importlib.util.spec_from_file_location("streaming_anomaly_reference", path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load(Path(__file__).with_name("solution.py"), "streaming_anomaly_reference")
 
 
 def welford_inline(values: list[float], window: int, threshold: float) -> int:
