@@ -113,20 +113,24 @@ def check_sliding_stream(
     detector = detector_cls(**kwargs)
     oracle = SlidingOracle(window_size, threshold, min_samples)
     keep = window_size <= 64
+
+    def snippet(index: int, verdict: Verdict) -> str:
+        return sliding_snippet(
+            window_size=window_size,
+            threshold=threshold,
+            min_samples=min_samples,
+            values_code=code or values_code(values[: index + 1]),
+            index=index,
+            expected=str(verdict.exact),
+        )
+
     for index, value in enumerate(values):
         got = detector.update(value)
         verdict = oracle.update(value, keep_window=keep)
         if not isinstance(got, bool | np.bool_):
             fail(
                 f"update() must return a bool, got {got!r} ({type(got).__name__})",
-                sliding_snippet(
-                    window_size=window_size,
-                    threshold=threshold,
-                    min_samples=min_samples,
-                    values_code=code or values_code(values[: index + 1]),
-                    index=index,
-                    expected=str(verdict.exact),
-                ),
+                snippet(index, verdict),
             )
         if not verdict.allows(bool(got)):
             window = ""
@@ -136,15 +140,26 @@ def check_sliding_stream(
                 f"{clause}: values[{index}] = {float(value)!r}:{window} "
                 f"{verdict.explain() if keep else _short(verdict)} -> expected {verdict.exact}, "
                 f"got {bool(got)}",
-                sliding_snippet(
-                    window_size=window_size,
-                    threshold=threshold,
-                    min_samples=min_samples,
-                    values_code=code or values_code(values[: index + 1]),
-                    index=index,
-                    expected=str(verdict.exact),
-                ),
+                snippet(index, verdict),
             )
+
+
+def check_drawn_stream(
+    detector_cls: Callable[..., Any],
+    params: tuple[int, float, int | None],
+    values: Sequence[float],
+    clause: str,
+) -> None:
+    """`check_sliding_stream` for a drawn ``(window_size, threshold, min_samples)`` triple."""
+    window_size, threshold, min_samples = params
+    check_sliding_stream(
+        detector_cls,
+        values,
+        window_size,
+        threshold=threshold,
+        min_samples=min_samples,
+        clause=clause,
+    )
 
 
 def _short(verdict: Verdict) -> str:

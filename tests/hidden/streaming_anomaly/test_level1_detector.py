@@ -11,6 +11,7 @@ import pytest
 from anomaly_oracle import SlidingOracle
 from anomaly_support import (
     Transcript,
+    check_drawn_stream,
     check_sliding_stream,
     fail,
     noise_with_spikes,
@@ -121,15 +122,7 @@ def test_no_value_is_an_anomaly_before_min_samples_values(
 def test_small_integer_streams_match_exact_arithmetic(
     params: tuple[int, float, int | None], values: list[float]
 ) -> None:
-    window, threshold, min_samples = params
-    check_sliding_stream(
-        SlidingWindowDetector,
-        values,
-        window,
-        threshold=threshold,
-        min_samples=min_samples,
-        clause="L1.2-L1.5",
-    )
+    check_drawn_stream(SlidingWindowDetector, params, values, clause="L1.2-L1.5")
 
 
 @pytest.mark.clause("L1.2", "L1.4", "L1.5")
@@ -139,15 +132,7 @@ def test_small_integer_streams_match_exact_arithmetic(
 def test_noise_with_spikes_matches_exact_arithmetic(
     params: tuple[int, float, int | None], values: list[float]
 ) -> None:
-    window, threshold, min_samples = params
-    check_sliding_stream(
-        SlidingWindowDetector,
-        values,
-        window,
-        threshold=threshold,
-        min_samples=min_samples,
-        clause="L1.2-L1.5",
-    )
+    check_drawn_stream(SlidingWindowDetector, params, values, clause="L1.2-L1.5")
 
 
 @pytest.mark.clause("L1.4")

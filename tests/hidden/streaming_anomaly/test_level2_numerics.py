@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from anomaly_support import (
     LONG_STREAMS,
+    check_drawn_stream,
     check_sliding_stream,
     constant_after_spike_streams,
     long_stream,
@@ -39,15 +40,7 @@ def constant_cases(draw: st.DrawFn) -> tuple[tuple[int, float, int | None], list
 def test_a_constant_window_alarms_exactly_when_the_value_differs(
     case: tuple[tuple[int, float, int | None], list[float]],
 ) -> None:
-    (window, threshold, min_samples), values = case
-    check_sliding_stream(
-        SlidingWindowDetector,
-        values,
-        window,
-        threshold=threshold,
-        min_samples=min_samples,
-        clause="L2.1",
-    )
+    check_drawn_stream(SlidingWindowDetector, *case, clause="L2.1")
 
 
 @pytest.mark.clause("L2.1")
@@ -77,15 +70,7 @@ def offset_cases(draw: st.DrawFn) -> tuple[tuple[int, float, int | None], list[f
 def test_large_offsets_with_a_tiny_spread_follow_the_rules(
     case: tuple[tuple[int, float, int | None], list[float]],
 ) -> None:
-    (window, threshold, min_samples), values = case
-    check_sliding_stream(
-        SlidingWindowDetector,
-        values,
-        window,
-        threshold=threshold,
-        min_samples=min_samples,
-        clause="L2.2",
-    )
+    check_drawn_stream(SlidingWindowDetector, *case, clause="L2.2")
 
 
 @pytest.mark.clause("L2.2")
@@ -94,15 +79,7 @@ def test_large_offsets_with_a_tiny_spread_follow_the_rules(
 def test_noise_after_huge_spikes_follows_the_rules(
     params: tuple[int, float, int | None], values: list[float]
 ) -> None:
-    window, threshold, min_samples = params
-    check_sliding_stream(
-        SlidingWindowDetector,
-        values,
-        window,
-        threshold=threshold,
-        min_samples=min_samples,
-        clause="L2.2",
-    )
+    check_drawn_stream(SlidingWindowDetector, params, values, clause="L2.2")
 
 
 @pytest.mark.clause("L2.2")
