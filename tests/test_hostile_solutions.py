@@ -21,7 +21,6 @@ import subprocess
 import sys
 import time
 import tomllib
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -303,12 +302,19 @@ def corpus_grades(
         wanted[_key(hang, TARGETS[0])] = (hang, TARGETS[0])
     base = tmp_path_factory.mktemp("corpus")
 
+    # Built one after another: `ast.parse` in several threads at once can fail on CPython 3.11.
+    sources: dict[str, str | None] = {}
+    for key, (case, target) in wanted.items():
+        try:
+            sources[key] = build(case.code, case.how, target)[0]
+        except pytest.skip.Exception:
+            sources[key] = None  # the test of this case skips, saying why
+
     def run(key: str) -> Graded | None:
         case, target = wanted[key]
-        try:
-            source, _ = build(case.code, case.how, target)
-        except pytest.skip.Exception:
-            return None  # the test of this case skips, saying why
+        source = sources[key]
+        if source is None:
+            return None
         return grade(
             source,
             target,
@@ -387,8 +393,9 @@ def test_a_hanging_method_does_not_hide_the_verdicts_of_the_other_checks(
     assert by_name["a new total is zero"]["status"] == "pass"
     assert result.report["message"].startswith(
         "1 of 3 checks did not pass; the first, 'reset returns the old total and starts again': "
-        "this check did not finish within the 1 s limit per check"
+        "not decided: too slow - this check did not finish within the 1 s limit per check"
     )
+    assert "solution.py" in hung["message"], "the report shows where the code was stuck"
 
 
 def test_two_grades_of_the_same_kata_at_once_do_not_interfere(tmp_path: Path) -> None:
@@ -424,10 +431,6 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
-def _lines(stream: Any) -> Iterator[str]:
-    yield from iter(stream.readline, "")
-
-
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to see processes")
 @pytest.mark.parametrize("hostile", INTERRUPTS, ids=lambda entry: str(entry["id"]))
 def test_ctrl_c_stops_the_run_cleanly_with_a_partial_report_and_no_orphaned_processes(
@@ -453,10 +456,8 @@ def test_ctrl_c_stops_the_run_cleanly_with_a_partial_report_and_no_orphaned_proc
     try:
         assert grading.stdout is not None
         printed = [grading.stdout.readline()]  # the header: the run has started
-        for line in _lines(grading.stdout) if hostile["checks"] else ():
-            printed.append(line)
-            if sum(line.startswith("  ✓") for line in printed) == hostile["checks"]:
-                break
+        # Passing checks are told as one count per level, so the pids say how far the run got:
+        # the last one is noted by the method that hangs, which only a later check calls.
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and (
             not pids.exists() or len(pids.read_text().split()) < hostile["pids"]

@@ -10,6 +10,7 @@ import pytest
 
 from kata.catalog import kata_ids, load_kata
 from kata.cli import main
+from kata.grading import run_suite
 from kata.report import UserTests
 from kata.usertests import grade_user_tests
 
@@ -88,15 +89,53 @@ def test_a_single_weak_test_catches_few_bugs_and_names_the_missed_ones(
     ]
 
 
-def test_tests_that_fail_on_the_reference_are_flagged_and_earn_no_credit(
+def test_tests_that_fail_on_the_reference_are_set_aside_and_earn_no_credit(
     toy_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     result = grade_tests(toy_root, WRONG, tmp_path)
     assert result["passed_on_reference"] is False
     assert result["failing_on_reference"] == ["reset returns zero"]
-    assert result["bugs_caught"] == 0
+    assert (result["bugs_caught"], result["bugs_run"], result["set_aside"]) == (0, 0, 1)
     out = capsys.readouterr().out
-    assert "not trustworthy" in out and "reset should return the new total" in out
+    assert "set aside: 1 of 1" in out and "reset should return the new total" in out
+    assert "none of your tests passes on the reference" in out
+
+
+def test_one_test_failing_on_the_reference_does_not_withhold_the_credit_of_the_others(
+    toy_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wrong_test = WRONG.split("\n\n\n", 1)[1]
+    result = grade_tests(toy_root, THOROUGH + "\n\n" + wrong_test, tmp_path)
+    assert result["failing_on_reference"] == ["reset returns zero"]
+    assert (result["bugs_caught"], result["bugs_total"], result["set_aside"]) == (2, 2, 1)
+    out = capsys.readouterr().out
+    assert "planted bugs caught: 2 of 2 with 1 of your tests set aside" in out
+
+
+def test_a_test_that_fails_on_the_reference_catches_no_bug_even_when_it_fails_on_one(
+    toy_root: Path, tmp_path: Path
+) -> None:
+    # The wrong test fails on the bug "a new total starts at 1" (reset returns 5 there), so it
+    # would catch that bug if it counted; set aside, it must not, and the weak test catches none.
+    wrong_test = WRONG.split("\n\n\n", 1)[1]
+    result = grade_tests(toy_root, ONE_TEST + "\n\n" + wrong_test, tmp_path)
+    assert (result["bugs_caught"], result["set_aside"]) == (0, 1)
+
+
+def test_level_grades_the_learners_tests_against_that_levels_bugs_only(
+    toy_root: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "test_mine.py"
+    path.write_text(THOROUGH, encoding="utf-8")
+    out = tmp_path / "r.json"
+    main(
+        ["grade", "toy", "--reference", "--no-quality", "--seed", "1", "--level", "1",
+         "--tests", str(path), "--json", str(out)],
+        root=toy_root,
+    )
+    result = json.loads(out.read_text())["user_tests"]
+    assert (result["bugs_caught"], result["bugs_total"]) == (1, 1)
+    assert result["missed"] == []
 
 
 @pytest.mark.parametrize(
@@ -126,7 +165,7 @@ def test_the_learners_tests_also_run_on_the_learners_solution(
     assert main(["grade", "toy", "--no-quality", "--seed", "1"], root=toy_root) == 0
     out = capsys.readouterr().out
     assert "Your tests" in out
-    assert "on your solution: fail: reset returns zero" in out
+    assert "on your solution: 1 fail: reset returns zero" in out
 
 
 # --- the real katas: learner-style test files in tests/fixtures/learner/<id>/ ----------------
@@ -165,4 +204,17 @@ def test_a_test_file_asserting_wrong_behaviour_is_flagged_on_the_reference(kid: 
     result = learner_grade(kid, "wrong_test.py")
     assert not result.passed_on_reference
     assert result.failing_on_reference
-    assert not result.trustworthy and result.bugs_caught == 0
+    assert not result.trustworthy
+    assert len(result.failing_on_reference) == len(result.reference_messages)
+
+
+@pytest.mark.parametrize("kid", KATAS_WITH_FIXTURES)
+def test_tests_that_follow_the_statements_literal_words_pass_on_the_reference(kid: str) -> None:
+    # literal_test.py asserts the edge clauses word for word (R1 with subnormal departures, the
+    # error types the statement names, exact boundaries): a learner who writes them must never
+    # be told they assert something the statement does not say.
+    kata = load_kata(kid)
+    run = run_suite(LEARNER / kid / "literal_test.py", kata.reference, seed=1)
+    assert not run.error, run.error
+    failing = {c.name: c.message for c in run.checks if not c.passed}
+    assert run.checks and not failing, failing

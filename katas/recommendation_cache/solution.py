@@ -17,16 +17,18 @@ class RecommendationCache:
         self, capacity: int, ttl: float, clock: Callable[[], float] = time.monotonic
     ) -> None:
         """Hold at most `capacity` (an int >= 1) entries, each fresh for `ttl` (a finite number
-        > 0) seconds as measured by `clock`, which never goes backwards. ValueError for an
-        out-of-range value; ValueError or TypeError for a value of the wrong type (L1.1)."""
+        > 0, int or float) seconds as measured by `clock`, which never goes backwards. ValueError
+        for an out-of-range value; ValueError or TypeError for a value of the wrong type,
+        including a bool (L1.1)."""
         raise NotImplementedError
 
     def put(self, profile_id: str, titles: Sequence[str]) -> None:
         """Store a tuple snapshot of `titles` (L1.2; a bare str raises TypeError, L1.3), replacing
         any entry of the profile and restarting its TTL (L1.4). A new profile meeting a full cache
         drops expired entries, then evicts the least recently used entry (L2.1-L2.3); replacing
-        never evicts (L2.4). O(1) on average (L2.5). Cancels a computation running for the profile
-        (L4.6, L4.7)."""
+        never evicts (L2.4). O(1) on average in the number of entries, O(k) for k titles (L2.5).
+        A computation in progress for the profile then stores nothing and is not joined by later
+        callers (L4.6, L4.7)."""
         raise NotImplementedError
 
     def get(self, profile_id: str) -> tuple[str, ...] | None:
@@ -37,17 +39,21 @@ class RecommendationCache:
 
     def invalidate(self, profile_id: str) -> bool:
         """Remove the profile's entry; True iff a fresh entry was removed (L1.8). A computation
-        running for the profile then stores nothing (L4.6, L4.7)."""
+        in progress for the profile then stores nothing and is not joined by later callers
+        (L4.6, L4.7)."""
         raise NotImplementedError
 
     def invalidate_title(self, title_id: str) -> int:
         """Remove every entry whose row contains `title_id` and return how many fresh entries were
-        removed (L3.1), at a cost that does not grow with the cache size (L3.2). A running
-        computation whose result contains the title stores nothing (L4.6)."""
+        removed, an entry listing it twice counting once (L3.1), at a cost that grows with the
+        entries holding the title and the computations in progress, not with the cache size
+        (L3.2). A computation in progress whose result contains the title stores nothing (L4.6),
+        but later callers still join it (L4.7)."""
         raise NotImplementedError
 
     def invalidate_all(self) -> None:
-        """Remove every entry (L3.3); running computations store nothing (L4.6, L4.7)."""
+        """Remove every entry (L3.3); computations in progress store nothing and are not joined
+        by later callers (L4.6, L4.7)."""
         raise NotImplementedError
 
     def __len__(self) -> int:
@@ -58,8 +64,11 @@ class RecommendationCache:
         self, profile_id: str, compute: Callable[[], Sequence[str]]
     ) -> tuple[str, ...]:
         """The fresh entry, counted as a use (L4.1); otherwise the result of `compute()`, run
-        without holding any lock other calls need and stored as `put` would store it when it
-        returns (L4.2). Concurrent callers for one profile share one run of `compute` (L4.4),
-        including its exception (L4.5); the result is not stored if the profile was invalidated
-        or put, or a title of the result was invalidated, while it ran (L4.6, L4.7)."""
+        without holding any lock other calls need and stored as `put` would store it once it
+        has returned (L4.2). A call arriving while a computation for the profile is in progress
+        joins it instead of calling its own `compute` (L4.4), and gets its result or its
+        exception (L4.5); a failure stores nothing. The result is not stored if the profile was
+        invalidated or put, `invalidate_all` ran, or a title of the result was invalidated while
+        it was in progress; after an invalidate, put or invalidate_all, later callers do not join
+        it (L4.6, L4.7)."""
         raise NotImplementedError

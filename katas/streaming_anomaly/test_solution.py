@@ -12,7 +12,7 @@ def test_a_value_far_from_the_window_mean_is_an_anomaly() -> None:
     detector = SlidingWindowDetector(window_size=4, threshold=3.0)
     for value in [10.0, 11.0, 10.0, 11.0]:  # mean 10.5, population std 0.5
         assert detector.update(value) is False  # still warming up
-    assert detector.update(12.0) is False  # |12 - 10.5| = 1.5, not > 3 * 0.5
+    assert detector.update(11.9) is False  # |11.9 - 10.5| = 1.4, not > 3 * 0.5 = 1.5
     assert detector.update(30.0) is True
 
 

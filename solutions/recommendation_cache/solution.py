@@ -15,6 +15,11 @@ Design (one lock guards everything below; `compute` always runs outside it):
   ``put``/``invalidate``/``invalidate_all`` cancel it and unregister it (so late callers start
   afresh), ``invalidate_title`` records the title on it, and the leader stores its result only if
   the flight was neither cancelled nor hit by a title of the result.
+
+A flight is registered, under the lock, before ``compute`` is called, and unregistered under the
+lock in the same step that stores the result, or before its exception is handed to anyone: that
+is exactly the statement's "computation in progress", so a caller either joins it or sees what
+it left behind (a stored row, or nothing after a failure).
 """
 
 from __future__ import annotations

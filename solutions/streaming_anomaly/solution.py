@@ -13,10 +13,12 @@ leaves. Removing values can leave those sums far less accurate than the spread o
 (a spike leaves the window, the level shifts away from the anchor), so every update also keeps a
 worst-case bound on the rounding error accumulated since the sums were last computed from
 scratch; when the bound is no longer small against the window's own spread, the sums are rebuilt
-from the window (O(window), rare: see ``_Window``). A window whose values are all equal has a true
-spread of 0, so the bound always triggers a rebuild there, which anchors at that value and makes
-both sums exactly 0: a flat line never alarms on rounding noise (R1). ``detect_batch`` applies the
-same ideas to whole arrays with numpy.
+from the window (O(window), rare: see ``_Window``). R1 is exact: the bound makes a constant
+window either have its sums rebuilt around its own value (both exactly 0) or hold values so
+close together that its computed ``M2`` is below ``1e-280``; the one answer the sums can get
+wrong there, a departure too small to square (the square underflows to 0), is settled by looking
+at the window's trailing run of equal values (``-0.0 == 0.0``). ``detect_batch`` applies the
+same ideas to whole arrays with numpy, deciding constant windows from run lengths.
 """
 
 from __future__ import annotations
@@ -45,6 +47,9 @@ _MEAN_BUDGET: Final = 5e-10
 this keeps a decision's error below ``1e-9 * T``, half of what R2 allows near ``D == T``."""
 
 _REAL_TYPES: Final = (int, float, np.integer, np.floating)
+
+_TINY_M2: Final = 1e-280
+"""A constant window's computed ``M2`` is below this (exactly 0 once rebuilt): see ``_Window``."""
 
 
 def _checked_value(value: object) -> float:
@@ -90,11 +95,17 @@ class _Window:
     by more than ``_VAR_BUDGET`` relatively or the mean by more than
     ``_MEAN_BUDGET * threshold * std``.
 
-    That also gives R1 for free: a constant window has true ``M2 = 0``, so whatever ``M2`` the
-    sums yield is rounding noise, which the bound always flags; the rebuild then anchors at the
-    constant itself, making both sums exactly 0. A rebuild is needed only once the spread
-    collapses by orders of magnitude (a spike or an old level leaves the window) or after some
-    10**5 operations, so its cost is O(1) amortized.
+    A rebuild is needed only once the spread collapses by orders of magnitude (a spike or an old
+    level leaves the window) or after some 10**5 operations, so its cost is O(1) amortized.
+
+    R1: a constant window has true ``M2 = 0``, so whatever ``M2`` the sums yield is rounding
+    noise, which the bound flags unless every partial sum since the rebuild is below about
+    ``1e-283`` (where the bound's own products underflow); the rebuild anchors at the constant
+    itself, making both sums exactly 0. So a constant window always has a computed
+    ``M2 < _TINY_M2`` at decision time, and its only possible wrong answer is False for a value
+    whose departure from ``c`` squares to 0 (below about ``1e-162``). ``_departs`` settles that
+    case by scanning the trailing run of equal values; it runs only when ``x`` differs from the
+    newest value, which ends that run, so each value is scanned at most once (O(1) amortized).
     """
 
     __slots__ = (
@@ -163,7 +174,19 @@ class _Window:
             m2 = self._s2 - s1 * s1 / n
         dev = (x - self._anchor) - s1 / n
         # |x - mean| > threshold * sqrt(M2 / n), squared (both sides are >= 0).
-        return dev * dev * n > self._threshold_sq * m2
+        anomaly = dev * dev * n > self._threshold_sq * m2
+        if not anomaly and m2 < _TINY_M2:  # maybe a constant window: R1 exactly
+            return self._departs(x)
+        return anomaly
+
+    def _departs(self, x: float) -> bool:
+        """Whether the window is constant and ``x`` differs from its value (R1); O(length of
+        the trailing run of equal values), and O(1) when ``x`` equals the newest value."""
+        values = self._values
+        last = values[-1]
+        if x == last:
+            return False
+        return all(value == last for value in reversed(values))  # stops at the first change
 
     def _rebuild(self) -> None:
         """Recompute the sums from the window around its value nearest the mean; O(n).
@@ -174,7 +197,7 @@ class _Window:
         values = self._values
         array = np.fromiter(values, dtype=np.float64, count=len(values))
         anchor = float(array[np.argmin(np.abs(array - array.mean()))])
-        deviations = array - anchor  # all exactly 0 for a constant window (R1)
+        deviations = array - anchor
         self._anchor = anchor
         self._s1 = float(deviations.sum())
         self._s2 = self._peak = float((deviations * deviations).sum())
@@ -272,6 +295,8 @@ class SlidingWindowDetector(_Window):
         d = x - anchor
         dev = d - offset
         anomaly = dev * dev > self._cutoff * m2
+        if m2 < 1e-280 and not anomaly:  # maybe a constant window (R1); literal _TINY_M2
+            anomaly = self._departs(x)
         values.append(x)
         e = values.popleft() - anchor
         s2 += d * d
@@ -338,6 +363,8 @@ def _checked_array(values: Sequence[float] | npt.ArrayLike) -> npt.NDArray[np.fl
     array = np.asarray(values)
     if array.ndim != 1:
         raise ValueError(f"values must be one-dimensional, got shape {array.shape}")
+    if array.dtype == np.object_:  # e.g. ints beyond int64: judge each value as update() does
+        return np.array([_checked_value(v) for v in array.tolist()], dtype=np.float64)
     if array.dtype == np.bool_ or not (np.issubdtype(array.dtype, np.number) or array.size == 0):
         raise TypeError(f"values must be real numbers, got dtype {array.dtype}")
     if np.issubdtype(array.dtype, np.complexfloating):
@@ -437,7 +464,8 @@ def _segment_decisions(
         a *= a
         b *= float(w)
         b -= a  # w * M2
-        np.greater(b, coefficient * c.imag[:r, -1:], out=trusted[first : first + r])
+        bound = np.maximum(coefficient * c.imag[:r, -1:], _TINY_M2)  # constant windows: below
+        np.greater(b, bound, out=trusted[first : first + r])
         b *= thr_sq
         np.greater(dev, b, out=answer[first : first + r])
     return answer.ravel(), trusted.ravel()
@@ -461,7 +489,8 @@ def _first_window_decisions(
     offset = c1_0 / count
     m2_0 = c2_0 - c1_0 * offset
     segment_sq = np.sum((padded[: w + block] - padded[w - 1]) ** 2)
-    trusted[:head] = m2_0 > _trust_coefficient(count, w + block, thr_sq) * segment_sq
+    bound = _trust_coefficient(count, w + block, thr_sq) * segment_sq
+    trusted[:head] = m2_0 > np.maximum(bound, _TINY_M2)
     answer[:head] = (y0 - offset) ** 2 * count > thr_sq * m2_0
 
 
@@ -472,7 +501,8 @@ def _redecide(
     thr_sq: float,
     result: npt.NDArray[np.bool_],
 ) -> None:
-    """Decide the untrusted entries exactly: R1 from run lengths, the rest directly; O(len*w)."""
+    """Decide the untrusted entries exactly: R1 from run lengths (``-0.0 == 0.0``), the rest
+    directly from their windows; O(len(xs) + len(doubtful) * w)."""
     counts = np.minimum(doubtful, w)
     # R1: the window is constant iff no value changed within it.
     changes = np.flatnonzero(xs[1:] != xs[:-1]) + 1  # i where xs[i] != xs[i - 1]
@@ -502,9 +532,10 @@ def detect_batch(
     every window's shifted sums by one subtraction. Segments are processed a cache-sized chunk
     at a time (a Python loop per chunk of blocks, never per element). Each window gets a
     worst-case bound on its rounding error; the rare windows whose bound is not small against
-    their own spread (a constant window, one just after a spike or a level shift) are decided
-    exactly from run lengths (R1) or recomputed directly in O(window_size). ``ValueError`` for
-    a non-1-D input, a non-finite or out-of-range value, or bad parameters (L4.2).
+    their own spread, or whose computed spread is below ``1e-280`` (a constant window always
+    is one of these, or both) are decided exactly from run lengths (R1: ``value != c``) or
+    recomputed directly in O(window_size). ``ValueError`` for a non-1-D input, a non-finite or out-of-range value, or
+    an out-of-range parameter; ``TypeError`` for a parameter or values of the wrong type (L4.2).
     """
     w = _checked_int("window_size", window_size, 2)
     thr = _checked_threshold(threshold)

@@ -1,28 +1,59 @@
 """Run in a separate process by `kata compare`: time a kata's benchmark probes on two solutions.
 
     python -m kata.bench BENCHMARK.py REFERENCE.py SOLUTION.py OUT.json
+        [--probe-seconds S] [--start-when FILE]
 
-Both solutions are loaded into this one process and measured alternately on the same workloads,
-so a busy machine slows both alike; only ratios are meant to be read. A kata's ``benchmark.py``
-defines ``SIZES = (small, large)`` and ``PROBES = {name: probe}``, where ``probe(module, size)``
-builds state of that size and returns a runner that performs operations and returns their count.
-OUT.json: ``{"sizes": [s, l], "probes": {name: {"reference": [t_s, t_l], "solution": [t_s, t_l],
-"error": str}}}`` with seconds per operation (``null`` where the solution raised).
+Both solutions are loaded into this one process and measured on the same workloads in rounds:
+every round times each solution at each size once, and the order of the four runs is reversed
+from one round to the next, so a burst of machine load hits both solutions and both sizes alike
+and the spread of the rounds shows how noisy the run was. A kata's ``benchmark.py`` defines
+``SIZES = (small, large)`` and ``PROBES = {name: probe}``, where ``probe(module, size)`` builds
+state of that size and returns a runner that performs operations and returns their count.
+
+Every probe's state is built first; with ``--start-when FILE`` the process then waits for FILE to
+exist before it measures anything, so the building can overlap other work while the measuring does
+not. Each probe gets a fixed measuring budget (``--probe-seconds``) split over its rounds.
+
+OUT.json: ``{"sizes": [s, l], "probe_seconds": S, "probes": {name: {"reference": [t_s, t_l],
+"solution": [t_s, t_l], "rounds": {"reference": [[t_s per round], [t_l per round]],
+"solution": [...]}, "error": str}}}`` in seconds per operation; ``reference`` and ``solution``
+hold the median of the rounds (``null``, and no rounds, for a solution that raised).
 """
 
 from __future__ import annotations
 
+import argparse
+import gc
 import importlib.util
 import json
+import math
+import os
+import statistics
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from kata.measure import per_op_seconds
+from kata.measure import Clock, per_op_seconds
 
-ROUNDS = 3
+PROBE_SECONDS = 0.8
+"""Measuring time per probe, split over its rounds."""
+MIN_ROUNDS = 3
+"""Rounds measured even when they overrun the budget: fewer would not show a spread."""
+MAX_ROUNDS = 25
+"""Rounds at most, however fast the runners are."""
+SAMPLE_SECONDS = 0.005
+"""A runner faster than this is called several times per round (up to MAX_REPEAT) and the round
+keeps its best call, so one preemption by another process does not decide a round's figure."""
+MAX_REPEAT = 10
+WAIT_LIMIT_SECONDS = 600.0
+"""How long ``--start-when`` waits for its file before giving up."""
+
+Key = tuple[str, int]
+"""(who, size): who is ``"reference"`` or ``"solution"``."""
+Runner = Callable[[], int]
 
 
 def load(path: Path, name: str) -> ModuleType:
@@ -41,43 +72,154 @@ def _raised(who: str, error: Exception) -> str:
     return f"{'yours' if who == 'solution' else who} raised {text}"
 
 
-def measure(benchmark: ModuleType, modules: dict[str, ModuleType]) -> dict[str, Any]:
-    """Seconds per operation for each probe, size and module, measured in alternation."""
+def alternate(
+    runners: Mapping[Key, Runner],
+    seconds: float = PROBE_SECONDS,
+    *,
+    min_rounds: int = MIN_ROUNDS,
+    max_rounds: int = MAX_ROUNDS,
+    clock: Clock = time.perf_counter,
+) -> tuple[dict[Key, list[float]], str]:
+    """Seconds per operation of every runner in each round, and the first error ("" if none).
+
+    Each round measures every runner, in the given order in even rounds and in reverse order in
+    odd ones, until `seconds` have been spent and at least `min_rounds` rounds are done, or
+    `max_rounds` are. The first round also times each runner: one that took less than
+    SAMPLE_SECONDS is then called that many more times per round (at most MAX_REPEAT), its best
+    call giving the round's figure. The first round ran cold, so it is dropped, unless it alone
+    used up `seconds` (slow runners: keeping it bounds the time). When a runner raises, every
+    runner of the same side (the first item of its key) is dropped, its figures included, so the
+    remaining lists stay aligned round by round. O(rounds * len(runners) * MAX_REPEAT) calls.
+    """
+    live = dict(runners)
+    figures: dict[Key, list[float]] = {key: [] for key in live}
+    repeat: dict[Key, int] = {}
+    error = ""
+
+    def drop(who: str, exc: Exception) -> None:
+        nonlocal error
+        error = error or _raised(who, exc)
+        for key in [key for key in live if key[0] == who]:
+            del live[key]
+            figures.pop(key, None)
+
+    def one_round(number: int) -> None:
+        order = list(live) if number % 2 == 0 else list(reversed(live))
+        for key in order:
+            if key not in live:
+                continue
+            started = clock()
+            try:
+                cost = per_op_seconds(live[key], repeat.get(key, 1), clock)
+            except Exception as exc:
+                drop(key[0], exc)
+                continue
+            figures[key].append(cost)
+            if number == 0:
+                took = max(clock() - started, 1e-9)
+                repeat[key] = max(1, min(MAX_REPEAT, math.ceil(SAMPLE_SECONDS / took)))
+
+    start = clock()
+    one_round(0)
+    done = 1
+    if clock() - start < seconds:
+        for rounds in figures.values():
+            rounds.clear()
+        done, start = 0, clock()
+    number = 1
+    while live and done < max_rounds and (done < min_rounds or clock() - start < seconds):
+        one_round(number)
+        done, number = done + 1, number + 1
+    return figures, error
+
+
+def build(
+    benchmark: ModuleType, modules: Mapping[str, ModuleType]
+) -> dict[str, tuple[dict[Key, Runner], str]]:
+    """Every probe's runners for each module and size, and the first error per probe: a module
+    whose probe raised has no runners for that probe. Cost: whatever the probes' setup costs."""
     small, large = benchmark.SIZES
-    probes: dict[str, Callable[[ModuleType, int], Callable[[], int]]] = benchmark.PROBES
-    result: dict[str, Any] = {"sizes": [small, large], "probes": {}}
+    probes: dict[str, Callable[[ModuleType, int], Runner]] = benchmark.PROBES
+    built: dict[str, tuple[dict[Key, Runner], str]] = {}
     for name, probe in probes.items():
-        entry: dict[str, Any] = {"error": ""}
-        runners: dict[tuple[str, int], Callable[[], int]] = {}
+        runners: dict[Key, Runner] = {}
+        error = ""
         for who, module in modules.items():
             try:
-                for size in (small, large):
-                    runners[who, size] = probe(module, size)
-            except Exception as error:
-                entry["error"] = _raised(who, error)
-        best: dict[tuple[str, int], float] = {}
-        for _ in range(ROUNDS):
-            for key, run in runners.items():
-                try:
-                    cost = per_op_seconds(run, repeat=1)
-                except Exception as error:
-                    entry["error"] = _raised(key[0], error)
-                    continue
-                best[key] = min(best.get(key, cost), cost)
+                mine = {(who, size): probe(module, size) for size in (small, large)}
+            except Exception as exc:
+                error = error or _raised(who, exc)
+                continue
+            runners.update(mine)
+        built[name] = runners, error
+    return built
+
+
+def measure(
+    benchmark: ModuleType,
+    modules: Mapping[str, ModuleType],
+    *,
+    probe_seconds: float = PROBE_SECONDS,
+    wait: Callable[[], None] = lambda: None,
+) -> dict[str, Any]:
+    """Build every probe's state, call `wait`, then measure each probe in alternating rounds
+    (`alternate`) within `probe_seconds`; returns the OUT.json document described above."""
+    small, large = benchmark.SIZES
+    # The cyclic collector would walk the growing state again and again while it is built (about
+    # a third of the building time) and then during the runs: pause it while building, then
+    # exempt the built state from it.
+    gc.disable()
+    try:
+        built = build(benchmark, modules)
+    finally:
+        gc.enable()
+    gc.collect()
+    gc.freeze()
+    wait()
+    result: dict[str, Any] = {"sizes": [small, large], "probe_seconds": probe_seconds, "probes": {}}
+    for name, (runners, setup_error) in built.items():
+        figures, error = alternate(runners, probe_seconds)
+        entry: dict[str, Any] = {"error": setup_error or error, "rounds": {}}
         for who in modules:
-            entry[who] = [best.get((who, small)), best.get((who, large))]
+            rounds = [figures.get((who, size), []) for size in (small, large)]
+            complete = all(rounds)
+            entry[who] = [statistics.median(r) if complete else None for r in rounds]
+            entry["rounds"][who] = rounds if complete else []
         result["probes"][name] = entry
     return result
 
 
-def main() -> None:
-    benchmark_path, reference, solution, out = map(Path, sys.argv[1:5])
-    benchmark = load(benchmark_path, "kata_benchmark")
+def wait_for(path: Path, limit: float = WAIT_LIMIT_SECONDS, poll: float = 0.01) -> None:
+    """Return once `path` exists; exit the process if `limit` seconds pass first or the process
+    that started this one ends (so an abandoned benchmark does not linger)."""
+    parent = os.getppid()
+    deadline = time.monotonic() + limit
+    while not path.exists():
+        if time.monotonic() > deadline or os.getppid() != parent:
+            sys.exit(f"kata.bench: {path} did not appear; nothing measured")
+        time.sleep(poll)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m kata.bench")
+    for name in ("benchmark", "reference", "solution", "out"):
+        parser.add_argument(name, type=Path)
+    parser.add_argument("--probe-seconds", type=float, default=PROBE_SECONDS)
+    parser.add_argument("--start-when", type=Path)
+    args = parser.parse_args(argv)
+    benchmark = load(args.benchmark, "kata_benchmark")
     modules = {
-        "reference": load(reference, "kata_reference"),
-        "solution": load(solution, "solution"),
+        "reference": load(args.reference, "kata_reference"),
+        "solution": load(args.solution, "solution"),
     }
-    out.write_text(json.dumps(measure(benchmark, modules)), encoding="utf-8")
+    gate: Path | None = args.start_when
+    result = measure(
+        benchmark,
+        modules,
+        probe_seconds=args.probe_seconds,
+        wait=(lambda: wait_for(gate)) if gate is not None else (lambda: None),
+    )
+    args.out.write_text(json.dumps(result), encoding="utf-8")
 
 
 if __name__ == "__main__":

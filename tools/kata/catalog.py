@@ -36,6 +36,9 @@ class Kata:
     levels: tuple[str, ...]
     root: Path
     clauses: dict[str, str] = field(default_factory=dict)
+    cost_clauses: tuple[str, ...] = ()
+    """The clauses that state a cost rule (manifest ``cost_clauses``): a check that runs out of
+    time is charged to these, never to the correctness clause it was testing."""
 
     @property
     def folder(self) -> Path:
@@ -77,9 +80,19 @@ class Kata:
     def alternatives(self) -> list[Path]:
         return sorted((self.root / "tests" / "alternatives" / self.id).glob("*.py"))
 
+    def cost_clauses_up_to(self, level: int) -> list[str]:
+        """The cost clauses of levels 1..`level`."""
+        return [c for c in self.cost_clauses if clause_level(c) <= level]
+
     def level_name(self, level: int) -> str:
         """The manifest's name for `level`, or an empty string."""
         return self.levels[level - 1] if 1 <= level <= len(self.levels) else ""
+
+
+def clause_level(clause: str) -> int:
+    """The level of a clause id: ``L2.1`` -> 2 (1 for an id not of that form)."""
+    match = re.match(r"^L(\d+)\.\d+$", clause)
+    return int(match.group(1)) if match else 1
 
 
 def normalise_id(kata_id: str) -> str:
@@ -133,6 +146,7 @@ def load_kata(kata_id: str, root: Path = ROOT) -> Kata:
             exports=tuple(str(name) for name in data["exports"]),
             levels=tuple(str(name) for name in data.get("levels", [])),
             root=root,
+            cost_clauses=tuple(str(c) for c in data.get("cost_clauses", [])),
         )
     except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as error:
         raise ManifestError(f"{manifest}: invalid manifest ({error})") from error

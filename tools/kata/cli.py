@@ -2,34 +2,36 @@
 
 Exit codes: 0 every check passed; 1 some check failed; 2 error (unknown kata, unloadable solution,
 bad usage); 130 interrupted.
+
+Side effects come in through `main`'s parameters: the repository (`root`), randomness (`rng`),
+the clock (`now`) and the folder of the history database (`home`, default `KATA_HOME`).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import random
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from kata import catalog, workspace
+from kata import catalog, history, interview, workspace
 from kata.catalog import ROOT, Kata
-from kata.errors import KataError, SolutionError
-from kata.grade import PROFILES, grade
+from kata.errors import HistoryError, KataError, SolutionError
+from kata.grade import PROFILE_LIMITS, PROFILES, grade, grade_options
 from kata.grading import Check
 from kata.report import Printer, Report
 from kata.sandbox import Limits
-
-PROFILE_LIMITS = {
-    "quick": Limits(check_seconds=10, run_seconds=120),
-    "thorough": Limits(check_seconds=120, run_seconds=1200),
-}
+from kata.workspace import Now, utc_now
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kata", description="Practise interview katas and grade them locally."
     )
+    parser.add_argument("--root", type=Path, help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("list", help="list the katas")
 
@@ -38,6 +40,11 @@ def _parser() -> argparse.ArgumentParser:
     start.add_argument("--force", action="store_true", help="move existing work to a backup first")
     start.add_argument(
         "--timed", action="store_true", help="record the start time for grade to show"
+    )
+    start.add_argument(
+        "--interview",
+        action="store_true",
+        help="timed, one level at a time: passing level N unlocks level N+1",
     )
 
     grade_cmd = sub.add_parser("grade", help="grade a solution against the hidden suite")
@@ -60,7 +67,33 @@ def _parser() -> argparse.ArgumentParser:
         "--strict-quality", action="store_true", help="ruff and mypy findings fail the grade"
     )
     grade_cmd.add_argument("--no-quality", action="store_true", help="skip ruff and mypy")
+    grade_cmd.add_argument(
+        "--no-history", action="store_true", help="do not record this grade in the history"
+    )
     _limit_options(grade_cmd)
+
+    for name, text in (
+        ("status", "show the interview in progress: time, levels, last grade"),
+        ("finish", "end the interview now and show its scorecard"),
+    ):
+        command = sub.add_parser(name, help=text)
+        command.add_argument("kata", metavar="ID", nargs="?")
+
+    past = sub.add_parser("history", help="your grades and interview attempts, and the trend")
+    past.add_argument("kata", metavar="ID", nargs="?")
+    past.add_argument("--json", action="store_true", help="print everything as JSON")
+
+    watch_cmd = sub.add_parser("watch", help="grade again each time your files are saved")
+    watch_cmd.add_argument("kata", metavar="ID")
+    watch_cmd.add_argument("--no-quality", action="store_true", help="skip ruff and mypy")
+    watch_cmd.add_argument("--seed", type=int, help="Hypothesis seed for every grade")
+    watch_cmd.add_argument("--profile", choices=PROFILES, default="quick")
+    watch_cmd.add_argument(
+        "--poll", action="store_true", help="poll the files (when save events do not arrive)"
+    )
+    watch_cmd.add_argument(
+        "--debounce", type=int, default=400, metavar="MS", help="wait for saves to settle (ms)"
+    )
 
     compare = sub.add_parser("compare", help="compare a solution with the reference")
     compare.add_argument("kata", metavar="ID")
@@ -130,24 +163,119 @@ def cmd_list(root: Path) -> int:
     return 0
 
 
-def cmd_start(args: argparse.Namespace, root: Path) -> int:
+def cmd_start(args: argparse.Namespace, root: Path, now: Now, home: Path) -> int:
     kata = catalog.load_kata(args.kata, root)
-    target, backup = workspace.start(kata, force=args.force, timed=args.timed)
+    if args.interview:
+        return _start_interview(kata, args, now, home)
+    target, backup = workspace.start(kata, force=args.force, timed=args.timed, now=now)
     if backup is not None:
         print(f"moved your previous work to {backup}")
     print(f"started {kata.id} in {target}")
     print(f"  statement: {target / 'README.md'}")
     print(f"  implement: {target / 'solution.py'}")
     print(f"  your tests: {target / 'test_solution.py'}")
+    if args.timed:
+        print(f"clock started: {kata.minutes} min budget; `kata grade {kata.id}` shows the time")
     print(f"then: kata grade {kata.id}")
     return 0
 
 
-def cmd_grade(args: argparse.Namespace, root: Path, rng: random.Random) -> int:
+def _start_interview(kata: Kata, args: argparse.Namespace, now: Now, home: Path) -> int:
+    started, backup, abandoned = interview.start(kata, force=args.force, now=now)
+    if abandoned is not None:
+        _save_attempt(home, abandoned)
+        print("the interview in progress there ends as abandoned")
+    if backup is not None:
+        print(f"moved your previous work to {backup}")
+    levels = len(started.attempt.levels)
+    print(f"started an interview of {kata.id} in {started.folder}: level 1 of {levels}")
+    print(f"  statement, level 1 only: {started.readme}")
+    print(f"  implement: {started.folder / 'solution.py'}")
+    print(f"  your tests: {started.folder / 'test_solution.py'}")
+    print(f"clock started: {kata.minutes} min budget; `kata status {kata.id}` shows the time")
+    following = "unlocks level 2" if levels > 1 else "ends the interview"
+    print(f"then: kata grade {kata.id} (or kata watch {kata.id}); passing level 1 {following}")
+    _save_attempt(home, started)
+    return 0
+
+
+def _warn(error: HistoryError) -> None:
+    print(f"kata: warning: history not recorded: {error}", file=sys.stderr)
+
+
+def _save_attempt(home: Path, state: interview.Interview) -> None:
+    try:
+        history.save_attempt(history.database(home), state.attempt)
+    except HistoryError as error:
+        _warn(error)
+
+
+def _interview_of(kata: Kata, args: argparse.Namespace, now: Now) -> interview.Interview | None:
+    """The interview whose workspace this grade grades, its clock checked; None if none."""
+    if args.reference or args.solution is not None or not interview.is_interview(kata):
+        return None
+    state = interview.load(kata)
+    state.read_clock(now)
+    return state
+
+
+def _after_grade(
+    kata: Kata,
+    report: Report,
+    *,
+    solution: Path,
+    state: interview.Interview | None,
+    args: argparse.Namespace,
+    now: Now,
+    home: Path,
+) -> None:
+    """Record the grade in the history; in an interview, unlock the next level or end it."""
+    running = state is not None and not state.finished
+    record = history.summarise(
+        report,
+        solution,
+        graded_at=now(),
+        attempt_uid=state.attempt.uid if state is not None and running else None,
+        elapsed_minutes=report.elapsed_minutes,
+    )
+    outcome = interview.Outcome()
+    try:
+        if state is not None:
+            outcome = interview.after_grade(kata, state, record, now)
+    finally:
+        if not args.no_history:
+            try:
+                history.record(
+                    history.database(home), record, state.attempt if state and running else None
+                )
+            except HistoryError as error:
+                _warn(error)
+    for line in outcome.lines:
+        print(line)
+    if outcome.finished and state is not None:
+        _print_scorecard(kata, state, home)
+
+
+def _print_scorecard(kata: Kata, state: interview.Interview, home: Path) -> None:
+    try:
+        earlier: list[history.Attempt] | None = history.load(history.database(home), kata.id)[0]
+    except HistoryError as error:
+        print(f"kata: warning: cannot compare with earlier attempts: {error}", file=sys.stderr)
+        earlier = None
+    print()
+    for line in interview.render_scorecard(kata, state, earlier):
+        print(line)
+
+
+def cmd_grade(
+    args: argparse.Namespace, root: Path, rng: random.Random, now: Now, home: Path
+) -> int:
     kata = catalog.load_kata(args.kata, root)
     if args.level is not None and not 1 <= args.level <= max(len(kata.levels), 1):
         raise KataError(f"--level must be between 1 and {len(kata.levels)} for {kata.id}")
     solution, label = _solution(kata, args)
+    state = _interview_of(kata, args, now)
+    level = interview.grading_level(state, args.level) if state is not None else args.level
     tests = args.tests
     default_tests = workspace.workspace(kata) / "test_solution.py"
     if tests is None and not args.no_tests and not args.reference and args.solution is None:
@@ -155,10 +283,23 @@ def cmd_grade(args: argparse.Namespace, root: Path, rng: random.Random) -> int:
     if tests is not None and not tests.is_file():
         raise SolutionError(f"{tests}: no such test file")
     seed = args.seed if args.seed is not None else rng.randrange(10**6)
+    limits = _limits(args, args.profile)
     printer = Printer(kata)
     target = " --reference" if args.reference else (f" --solution {label}" if args.solution else "")
     partial = Report(
-        kata=kata, solution=label, seed=seed, profile=args.profile, level=args.level, target=target
+        kata=kata,
+        solution=label,
+        seed=seed,
+        profile=args.profile,
+        level=level,
+        target=target,
+        options=grade_options(
+            args.profile,
+            limits,
+            check_quality=not args.no_quality,
+            strict_quality=args.strict_quality,
+            tests=tests,
+        ),
     )
     printer.header(partial)
 
@@ -173,8 +314,8 @@ def cmd_grade(args: argparse.Namespace, root: Path, rng: random.Random) -> int:
             label=label,
             seed=seed,
             profile=args.profile,
-            level=args.level,
-            limits=_limits(args, args.profile),
+            level=level,
+            limits=limits,
             check_quality=not args.no_quality,
             strict_quality=args.strict_quality,
             tests=tests,
@@ -189,12 +330,61 @@ def cmd_grade(args: argparse.Namespace, root: Path, rng: random.Random) -> int:
         return 130
     report.target = target
     if args.reference is False and args.solution is None:
-        report.elapsed_minutes = workspace.elapsed_minutes(kata)
+        report.elapsed_minutes = workspace.elapsed_minutes(kata, now)
     printer.footer(report)
     if args.json:
         report.write_json(args.json)
         print(f"wrote {args.json}")
+    _after_grade(kata, report, solution=solution, state=state, args=args, now=now, home=home)
     return report.exit_code
+
+
+def cmd_status(args: argparse.Namespace, root: Path, now: Now) -> int:
+    kata = interview.find(root, args.kata)
+    for line in interview.render_status(kata, interview.load(kata), now):
+        print(line)
+    return 0
+
+
+def cmd_finish(args: argparse.Namespace, root: Path, now: Now, home: Path) -> int:
+    kata = interview.find(root, args.kata, running_only=True)
+    state = interview.load(kata)
+    interview.finish(kata, state, now)
+    _save_attempt(home, state)
+    _print_scorecard(kata, state, home)
+    return 0
+
+
+def cmd_history(args: argparse.Namespace, root: Path, home: Path) -> int:
+    kata_id = catalog.load_kata(args.kata, root).id if args.kata else None
+    path = history.database(home)
+    attempts, grades = history.load(path, kata_id)
+    if args.json:
+        print(json.dumps({"path": str(path), **history.as_json(attempts, grades)}, indent=2))
+        return 0
+    if not attempts and not grades:
+        print(f"no grades recorded yet{f' for {kata_id}' if kata_id else ''} (history: {path})")
+        return 0
+    titles = {k.id: k.title for k in catalog.list_katas(root)}
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower()
+    print(f"history: {path}")
+    for line in history.render(attempts, grades, titles, unicode=encoding.startswith("utf")):
+        print(line)
+    return 0
+
+
+def cmd_watch(args: argparse.Namespace, root: Path, home: Path) -> int:
+    from kata.watch import watch
+
+    kata = catalog.load_kata(args.kata, root)
+    folder = workspace.existing(kata)
+    if args.debounce <= 0:
+        raise KataError("--debounce must be positive")
+    argv = [sys.executable, "-m", "kata.cli", "--root", str(root), "grade", kata.id]
+    argv += ["--profile", args.profile] + ["--no-quality"] * args.no_quality
+    argv += [] if args.seed is None else ["--seed", str(args.seed)]
+    env = {**os.environ, "KATA_HOME": str(home)}
+    return watch(kata, argv, folder=folder, env=env, debounce_ms=args.debounce, poll=args.poll)
 
 
 def cmd_compare(args: argparse.Namespace, root: Path, rng: random.Random) -> int:
@@ -212,18 +402,37 @@ def cmd_compare(args: argparse.Namespace, root: Path, rng: random.Random) -> int
 
 
 def main(
-    argv: Sequence[str] | None = None, *, root: Path = ROOT, rng: random.Random | None = None
+    argv: Sequence[str] | None = None,
+    *,
+    root: Path = ROOT,
+    rng: random.Random | None = None,
+    now: Now = utc_now,
+    home: Path | None = None,
 ) -> int:
-    """Run the `kata` command line; returns the exit code instead of exiting."""
+    """Run the `kata` command line; returns the exit code instead of exiting.
+
+    `now` is the clock of timed starts and interviews; `home` the folder of the history
+    database (default: `KATA_HOME`, see `kata.history.home`).
+    """
     args = _parser().parse_args(argv)
     rng = rng or random.Random()
+    root = args.root or root
+    home = home if home is not None else history.home()
     try:
         if args.command == "list":
             return cmd_list(root)
         if args.command == "start":
-            return cmd_start(args, root)
+            return cmd_start(args, root, now, home)
         if args.command == "grade":
-            return cmd_grade(args, root, rng)
+            return cmd_grade(args, root, rng, now, home)
+        if args.command == "status":
+            return cmd_status(args, root, now)
+        if args.command == "finish":
+            return cmd_finish(args, root, now, home)
+        if args.command == "history":
+            return cmd_history(args, root, home)
+        if args.command == "watch":
+            return cmd_watch(args, root, home)
         return cmd_compare(args, root, rng)
     except KataError as error:
         print(f"kata: error: {error}", file=sys.stderr)
@@ -239,3 +448,7 @@ def main(
 def entrypoint() -> None:
     """Console-script entry point."""
     raise SystemExit(main(sys.argv[1:]))
+
+
+if __name__ == "__main__":
+    entrypoint()

@@ -21,3 +21,23 @@ class SolutionError(KataError):
 
 class WorkspaceExists(KataError):
     """`kata start` would overwrite a workspace that already exists."""
+
+
+class NoWorkspace(KataError):
+    """A command needs the learner's workspace ``work/<id>/`` and there is none."""
+
+
+class InterviewError(KataError):
+    """An interview command cannot run: not an interview, already finished, no levels to give."""
+
+
+class ClockWentBackwards(InterviewError):
+    """The clock reads earlier than a time this interview already recorded."""
+
+
+class HistoryError(KataError):
+    """The history database cannot be opened, read or written (missing, corrupt, locked)."""
+
+
+class HistoryTooNew(HistoryError):
+    """The history database was written by a newer version of the runner; it is left untouched."""

@@ -12,10 +12,15 @@ checks not yet run, so one broken method never hides the verdicts of the others.
 from __future__ import annotations
 
 import ast
+import contextlib
+import itertools
 import json
+import re
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -23,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kata.catalog import Kata
+from kata.catalog import Kata, clause_level
 from kata.errors import SolutionError
 from kata.sandbox import Limits, Process, child_env
 
@@ -52,6 +57,15 @@ class Check:
     where: str = ""
     output: str = ""
     duration_s: float = 0.0
+    timed_out: bool = False
+    """The check ran out of time: its answers are not decided (see `charge_to_cost`)."""
+    property_based: bool = False
+    """The check draws examples with Hypothesis, so what it finds depends on the seed."""
+    hung: str = ""
+    """The solution function that was running when the check ran out of time, if known."""
+    tested: list[str] = field(default_factory=list)
+    """For a check that ran out of time: the clauses it was testing (its `clauses` then name
+    the kata's cost clauses it is charged to)."""
 
     @property
     def passed(self) -> bool:
@@ -72,7 +86,8 @@ class SuiteRun:
     output: str = ""
 
 
-def _is_python_file(path: Path) -> None:
+def ensure_python_file(path: Path) -> None:
+    """Raise SolutionError unless `path` is a readable UTF-8 .py file."""
     if not path.exists():
         raise SolutionError(f"{path}: no such file")
     if not path.is_file():
@@ -89,12 +104,18 @@ def _is_python_file(path: Path) -> None:
         raise SolutionError(f"{path}: cannot be read ({error.strerror})") from error
 
 
+_PARSING = threading.Lock()
+"""`ast.parse` in several threads at once can fail on CPython 3.11 (grades run side by side)."""
+
+
 def public_api(stub: Path) -> dict[str, list[str]]:
     """Exported class -> public method names, read from the stub's source (never executed)."""
     api: dict[str, list[str]] = {}
     if not stub.is_file():
         return api
-    for node in ast.parse(stub.read_text(encoding="utf-8")).body:
+    with _PARSING:
+        tree = ast.parse(stub.read_text(encoding="utf-8"))
+    for node in tree.body:
         if isinstance(node, ast.ClassDef):
             api[node.name] = [
                 item.name
@@ -198,6 +219,7 @@ def _check_from(info: dict[str, Any]) -> Check:
         level=int(info.get("level", 1)),
         kind=str(info.get("kind", "correctness")),
         clauses=[str(c) for c in info.get("clauses", [])],
+        property_based=bool(info.get("property", False)),
     )
 
 
@@ -214,6 +236,10 @@ def run_suite(
     extra_files: Sequence[tuple[Path, str]] = (),
     stop_at_first_failure: bool = False,
     markers: str | None = None,
+    deselect: Sequence[str] = (),
+    only: Sequence[str] | None = None,
+    shrink: bool = True,
+    examples_first: bool = False,
     clock: Clock = time.monotonic,
 ) -> SuiteRun:
     """Run the pytest suite at `suite` (a folder or one test file) against `solution`.
@@ -221,11 +247,14 @@ def run_suite(
     `solution` is imported by the suite as the module ``solution``. `extra_files` are copied beside
     it as (source, name). `on_check` is called with each verdict as it arrives; with
     `stop_at_first_failure` the checks after the first failure are left unrun; `markers` selects
-    checks by a pytest marker expression (``"not performance"``). When `kata` is
+    checks by a pytest marker expression (``"not performance"``); `deselect` names check ids to
+    leave out and `only` (when given) the check ids to run; without `shrink`, Hypothesis reports the first failing example it finds instead of
+    shrinking it (for runs where only pass or fail matters); `examples_first` runs example-based
+    checks before property-based ones. When `kata` is
     given, the file is first probed for the kata's exports. Cost: one process, plus one more per
     check that hangs or crashes its process. The probe counts towards ``limits.run_seconds``.
     """
-    _is_python_file(solution)
+    ensure_python_file(solution)
     deadline = clock() + limits.run_seconds
     with sandbox_dirs() as (workdir, private):
         shutil.copyfile(solution, workdir / "solution.py")
@@ -246,9 +275,20 @@ def run_suite(
         options = ["-x"] if stop_at_first_failure else []
         if markers:
             options += ["-m", markers]
+        for check_id in deselect:
+            options += ["--deselect", check_id]
+        if not shrink:
+            options.append("--kata-no-shrink")
+        if examples_first:
+            options.append("--kata-examples-first")
+        if only is not None:
+            wanted = private / "only-0.json"
+            wanted.write_text(json.dumps(list(only)), encoding="utf-8")
+            options += ["--kata-only", str(wanted)]
         if level is not None:
             options += ["--kata-level", str(level)]
         run = _run_checks(
+            charge=(lambda check: charge_to_cost([check], kata)) if kata else lambda check: None,
             workdir=workdir,
             private=private,
             target=target,
@@ -264,8 +304,315 @@ def run_suite(
         return run
 
 
+def charge_to_cost(checks: Sequence[Check], kata: Kata) -> None:
+    """A correctness check that ran out of time did not decide whether the answers are right: it
+    is charged to the kata's cost clauses (those of its level and below, else those of the
+    lowest level that has any), kind
+    ``performance``, and keeps the clauses it was testing in `tested`."""
+    for check in checks:
+        if not check.timed_out or check.kind != "correctness" or not kata.cost_clauses:
+            continue
+        cost = kata.cost_clauses_up_to(check.level) or kata.cost_clauses_up_to(
+            min(clause_level(c) for c in kata.cost_clauses)
+        )
+        check.tested, check.clauses, check.kind = check.clauses, cost, "performance"
+        check.message += (
+            f"\ncharged to the cost rule ({', '.join(cost)}), not to "
+            f"{', '.join(check.tested) or 'a correctness clause'}: whether the answers are right "
+            "is not decided"
+        )
+
+
+@dataclass
+class _Attempt:
+    """One grading process and what it has reported so far."""
+
+    proc: Process
+    reader: _Records
+    stacks: Path
+    current: str | None = None
+    """The check running now (started, no result yet)."""
+    started: float = 0.0
+    examples: int = 0
+    """Hypothesis examples the current check has finished."""
+    memory_at_start: int = 0
+    finished_at: float | None = None
+    threads: list[str] = field(default_factory=list)
+    out_of_time: str = ""
+    """Why the grader stopped the process for lack of time ("" if it did not)."""
+    stack: str = ""
+    """What the process's threads were doing when it was stopped for lack of time."""
+
+
+@dataclass
+class _Progress:
+    """What every grading process of one run has established so far."""
+
+    charge: Callable[[Check], None]
+    """Charges a check that ran out of time to the kata's cost clauses."""
+    checks: dict[str, Check] | None = None
+    done: dict[str, Check] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    collect_errors: list[str] = field(default_factory=list)
+    hung: dict[str, int] = field(default_factory=dict)
+    """Solution function name -> how many checks it hung in (the plugin guards these)."""
+
+    def remaining(self) -> list[str]:
+        return [c for c in self.checks or {} if c not in self.done]
+
+    def finish(self, check: Check, on_check: Callable[[Check], None]) -> None:
+        if check.timed_out:
+            self.charge(check)
+        self.done[check.id] = check
+        on_check(check)
+
+
+def _pytest_argv(
+    target: str, workdir: Path, *, results: Path, stacks: Path, seed: int, profile: str
+) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "pytest",
+        target,
+        "-q",
+        "-s",
+        "--no-header",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        HYPOTHESIS_PLUGIN,
+        "-p",
+        "kata.pytest_plugin",
+        "--rootdir",
+        str(workdir),
+        "--kata-results",
+        str(results),
+        "--kata-stacks",
+        str(stacks),
+        "--kata-solution",
+        "solution.py",
+        "--kata-profile",
+        profile,
+        f"--hypothesis-seed={seed}",
+        "-W",
+        "ignore::DeprecationWarning",
+    ]
+
+
+def _launch(
+    number: int,
+    progress: _Progress,
+    *,
+    workdir: Path,
+    private: Path,
+    target: str,
+    seed: int,
+    profile: str,
+    options: list[str],
+    limits: Limits,
+) -> _Attempt:
+    """Start grading process `number`; after the first, it runs only the checks not yet done."""
+    results = private / f"records-{number}.jsonl"
+    stacks = private / f"stacks-{number}.txt"
+    argv = _pytest_argv(
+        target, workdir, results=results, stacks=stacks, seed=seed, profile=profile
+    ) + options
+    if progress.hung:
+        argv += [
+            "--kata-hung",
+            json.dumps(progress.hung),
+            "--kata-hung-seconds",
+            f"{max(HUNG_CALL_SECONDS, limits.check_seconds / 10):g}",
+        ]
+    if progress.checks is not None:
+        only = private / f"only-{number}.json"
+        only.write_text(json.dumps(progress.remaining()), encoding="utf-8")
+        argv += ["--kata-only", str(only)]
+    proc = Process(argv, workdir, limits, child_env(NO_PLUGIN_AUTOLOAD))
+    return _Attempt(proc=proc, reader=_Records(results), stacks=stacks)
+
+
+def _take(
+    record: dict[str, Any],
+    attempt: _Attempt,
+    progress: _Progress,
+    on_check: Callable[[Check], None],
+    clock: Clock,
+) -> None:
+    """Apply one record of the plugin's to the run."""
+    event = record.get("event")
+    checks = progress.checks
+    if event == "collected" and checks is None:
+        progress.checks = {c["id"]: _check_from(c) for c in record.get("checks", [])}
+    elif event == "collect_error":
+        progress.collect_errors.append(str(record.get("message", "")))
+    elif event == "start":
+        attempt.current, attempt.started, attempt.examples = str(record.get("id")), clock(), 0
+        attempt.memory_at_start = attempt.proc.peak_memory_bytes
+    elif event == "progress" and record.get("id") == attempt.current:
+        attempt.examples = int(record.get("examples", 0))
+    elif event == "result" and checks is not None and record.get("id") in checks:
+        check = checks[str(record["id"])]
+        # An exception raised inside the solution is an error; a wrong answer a fail.
+        outcome = record.get("outcome")
+        check.status = (
+            "pass" if outcome == "passed" else "error" if record.get("where") else "fail"
+        )
+        if outcome == "hung":
+            check.status, check.timed_out, check.hung = "error", True, str(record.get("hung"))
+        check.message = str(record.get("message", ""))
+        check.example = str(record.get("example", ""))
+        check.where = str(record.get("where", ""))
+        check.output = str(record.get("output", ""))
+        check.duration_s = round(clock() - attempt.started, 3)
+        attempt.current = None
+        progress.finish(check, on_check)
+    elif event == "done":
+        attempt.finished_at = clock()
+        attempt.threads = [str(t) for t in record.get("threads", [])]
+
+
+def _follow(
+    attempt: _Attempt,
+    progress: _Progress,
+    *,
+    limits: Limits,
+    deadline: float,
+    on_check: Callable[[Check], None],
+    clock: Clock,
+) -> None:
+    """Read the process's records until it exits, a check runs out of time, the run's deadline
+    passes, or it will not exit after its checks."""
+    while True:
+        exited = attempt.proc.wait(0.05) is not None
+        for record in attempt.reader.poll():
+            _take(record, attempt, progress, on_check, clock)
+        if exited:
+            return
+        now = clock()
+        if attempt.current is not None and now - attempt.started > limits.check_seconds:
+            attempt.out_of_time = (
+                f"this check did not finish within the {limits.check_seconds:g} s limit per check"
+            )
+            return
+        if attempt.finished_at is not None and now - attempt.finished_at > limits.exit_grace_seconds:
+            names = ", ".join(attempt.threads) or "unknown"
+            progress.problems.append(
+                "the grading process did not exit after its checks finished: "
+                f"non-daemon threads still running ({names}); a service must be able to shut down"
+            )
+            return
+        if now > deadline:
+            attempt.out_of_time = (
+                f"this check was still running when the {limits.run_seconds:g} s limit for the "
+                "run was reached"
+            )
+            return
+
+
+STACK_WAIT_SECONDS = 1.0
+HUNG_CALL_SECONDS = 1.0
+"""After a method hung in one check, how long one call of it may take in later checks (or a
+tenth of the per-check limit, if that is longer); after a second hang it is not called again."""
+
+
+def _dump_stacks(attempt: _Attempt, workdir: Path, clock: Clock) -> None:
+    """Ask the process for every thread's stack (faulthandler, on SIGUSR1) before it is killed."""
+    if not attempt.proc.send(signal.SIGUSR1):
+        return
+    until = clock() + STACK_WAIT_SECONDS
+    size = -1
+    while clock() < until:
+        attempt.proc.wait(0.05)
+        now_size = attempt.stacks.stat().st_size if attempt.stacks.exists() else 0
+        if now_size and now_size == size:
+            break
+        size = now_size
+    with contextlib.suppress(OSError):
+        text = attempt.stacks.read_text(encoding="utf-8", errors="replace")
+        attempt.stack = text.replace(f"{workdir}/", "")
+
+
+_FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+) in (?P<func>\S+)')
+
+
+def stuck_at(stack: str, solution: str = "solution.py") -> tuple[str, str, list[str]]:
+    """From a faulthandler dump (paths relative to the work directory): where the thread that ran
+    the check was inside `solution` (``solution.py:12 in get``, innermost), the function of
+    `solution` that the check had called (the outermost such frame: ``get``), and the frames of
+    every thread that was inside `solution`, innermost first, each as ``file:line in func``."""
+    where = entry = ""
+    lines: list[str] = []
+    threads = re.split(r"\n(?=(?:Current thread|Thread) 0x)", stack.strip())
+    for thread in threads:
+        frames = [m for m in map(_FRAME.match, thread.splitlines()) if m]
+        if not any(m["file"] == solution for m in frames):
+            continue
+        current = thread.startswith("Current thread")
+        lines.append("thread running the check:" if current else "another thread:")
+        for m in frames:
+            if m["file"].startswith(("/", "<")):
+                continue  # the standard library, pytest, Hypothesis: not the learner's business
+            lines.append(f"  {m['file']}:{m['line']} in {m['func']}")
+            if current and m["file"] == solution:
+                where = where or f"{solution}:{m['line']} in {m['func']}"
+                entry = m["func"]
+    return where, entry, lines
+
+
+def _settle(
+    attempt: _Attempt,
+    progress: _Progress,
+    limits: Limits,
+    *,
+    on_check: Callable[[Check], None],
+    clock: Clock,
+) -> None:
+    """Give the check that was running when the process stopped its verdict: out of time (not
+    decided), or it ended its process (a crash, an exit, out of memory)."""
+    checks = progress.checks or {}
+    current = attempt.current
+    if current is None or current not in checks or current in progress.done:
+        return
+    check = checks[current]
+    check.status = "error"
+    check.duration_s = round(clock() - attempt.started, 3)
+    output = attempt.proc.output_tail()
+    memory = ""
+    if attempt.proc.hit_memory_limit() and attempt.proc.peak_memory_bytes > attempt.memory_at_start:
+        memory = f" (it ran into the {limits.memory_mb} MB memory limit: out of memory)"
+    elif "MemoryError" in output:
+        memory = " (out of memory)"
+    if memory or not attempt.out_of_time:
+        # Out of memory, a crash or an exit: the check's own failure, whatever the clock said.
+        how = attempt.out_of_time or (
+            f"this check ended its process: the process {attempt.proc.describe_exit()}"
+        )
+        check.message = how + memory
+    else:
+        check.timed_out = True
+        got = (
+            f" after {attempt.examples} generated example{'s' * (attempt.examples != 1)}"
+            if attempt.examples
+            else ""
+        )
+        check.message = f"not decided: too slow - {attempt.out_of_time}{got}"
+        where, entry, frames = stuck_at(attempt.stack)
+        check.where = where
+        if entry:
+            progress.hung[entry] = progress.hung.get(entry, 0) + 1
+            check.hung = entry
+        if frames:
+            check.message += "\nwhere the code was when it was stopped:\n" + "\n".join(
+                frames[:12]
+            )
+    progress.finish(check, on_check)
+
+
 def _run_checks(
     *,
+    charge: Callable[[Check], None],
     workdir: Path,
     private: Path,
     target: str,
@@ -277,153 +624,71 @@ def _run_checks(
     on_check: Callable[[Check], None],
     clock: Clock,
 ) -> SuiteRun:
-    checks: dict[str, Check] | None = None
-    done: dict[str, Check] = {}
-    problems: list[str] = []
-    collect_errors: list[str] = []
+    """Run the checks in grading processes, a new one after each check that hangs or crashes
+    its process, until every check has a verdict or the run's deadline passes."""
+    progress = _Progress(charge=charge)
     output = ""
-    attempt = 0
-    while True:
-        attempt += 1
-        results = private / f"records-{attempt}.jsonl"
-        argv = [
-            sys.executable,
-            "-m",
-            "pytest",
-            target,
-            "-q",
-            "-s",
-            "--no-header",
-            "-p",
-            "no:cacheprovider",
-            "-p",
-            HYPOTHESIS_PLUGIN,
-            "-p",
-            "kata.pytest_plugin",
-            "--rootdir",
-            str(workdir),
-            "--kata-results",
-            str(results),
-            "--kata-solution",
-            "solution.py",
-            "--kata-profile",
-            profile,
-            f"--hypothesis-seed={seed}",
-            "-W",
-            "ignore::DeprecationWarning",
-            *options,
-        ]
-        if checks is not None:
-            only = private / f"only-{attempt}.json"
-            only.write_text(json.dumps([c for c in checks if c not in done]), encoding="utf-8")
-            argv += ["--kata-only", str(only)]
-        proc = Process(argv, workdir, limits, child_env(NO_PLUGIN_AUTOLOAD))
-        reader = _Records(results)
-        current: str | None = None
-        started = clock()
-        memory_at_start = 0
-        finished_at: float | None = None
-        threads: list[str] = []
-        stopped_for = ""
+    for number in itertools.count(1):
+        attempt = _launch(
+            number,
+            progress,
+            workdir=workdir,
+            private=private,
+            target=target,
+            seed=seed,
+            profile=profile,
+            options=options,
+            limits=limits,
+        )
         try:
-            while True:
-                exited = proc.wait(0.05) is not None
-                for record in reader.poll():
-                    event = record.get("event")
-                    if event == "collected" and checks is None:
-                        checks = {c["id"]: _check_from(c) for c in record.get("checks", [])}
-                    elif event == "collect_error":
-                        collect_errors.append(str(record.get("message", "")))
-                    elif event == "start":
-                        current, started = str(record.get("id")), clock()
-                        memory_at_start = proc.peak_memory_bytes
-                    elif event == "result" and checks is not None and record.get("id") in checks:
-                        check = checks[str(record["id"])]
-                        outcome = record.get("outcome")
-                        # An exception raised inside the solution is an error; a wrong answer a fail.
-                        check.status = (
-                            "pass"
-                            if outcome == "passed"
-                            else "error"
-                            if record.get("where")
-                            else "fail"
-                        )
-                        check.message = str(record.get("message", ""))
-                        check.example = str(record.get("example", ""))
-                        check.where = str(record.get("where", ""))
-                        check.output = str(record.get("output", ""))
-                        check.duration_s = round(clock() - started, 3)
-                        done[check.id] = check
-                        current = None
-                        on_check(check)
-                    elif event == "done":
-                        finished_at = clock()
-                        threads = [str(t) for t in record.get("threads", [])]
-                if exited:
-                    break
-                now = clock()
-                if current is not None and now - started > limits.check_seconds:
-                    stopped_for = (
-                        f"did not finish within the {limits.check_seconds:g} s limit per check"
-                    )
-                    break
-                if finished_at is not None and now - finished_at > limits.exit_grace_seconds:
-                    names = ", ".join(threads) or "unknown"
-                    problems.append(
-                        "the grading process did not exit after its checks finished: "
-                        f"non-daemon threads still running ({names}); a service must be able to shut down"
-                    )
-                    break
-                if now > deadline:
-                    stopped_for = f"was still running when the {limits.run_seconds:g} s limit for the run was reached"
-                    break
+            _follow(
+                attempt, progress, limits=limits, deadline=deadline, on_check=on_check, clock=clock
+            )
+            if attempt.out_of_time and attempt.current is not None:
+                _dump_stacks(attempt, workdir, clock)
+        except KeyboardInterrupt:
+            attempt.proc.kill()
+            for record in attempt.reader.poll():  # the verdicts that were in before Ctrl-C
+                _take(record, attempt, progress, on_check, clock)
+            raise
         finally:
-            proc.kill()
-        for record in reader.poll():
-            if record.get("event") == "collected" and checks is None:
-                checks = {c["id"]: _check_from(c) for c in record.get("checks", [])}
-        output = proc.output_tail()
-        if checks is None:
-            detail = "\n".join(collect_errors) or output.strip()[-3000:]
-            how = stopped_for or proc.describe_exit()
+            attempt.proc.kill()
+        for record in attempt.reader.poll():
+            if record.get("event") == "collected":
+                _take(record, attempt, progress, on_check, clock)
+        output = attempt.proc.output_tail()
+        if progress.checks is None:
+            detail = "\n".join(progress.collect_errors) or output.strip()[-3000:]
+            how = "ran out of time" if attempt.out_of_time else attempt.proc.describe_exit()
             return SuiteRun(
                 checks=[],
                 error=f"the checks could not be collected with this solution (the process {how})\n{detail}".strip(),
                 output=output,
             )
-        if collect_errors and not done:
+        if progress.collect_errors and not progress.done:
             return SuiteRun(
-                checks=list(checks.values()), error="\n".join(collect_errors), output=output
+                checks=list(progress.checks.values()),
+                error="\n".join(progress.collect_errors),
+                output=output,
             )
-        if current is not None and current in checks and current not in done:
-            check = checks[current]
-            check.status = "error"
-            check.message = f"this check {stopped_for or 'ended its process: the process ' + proc.describe_exit()}"
-            if proc.hit_memory_limit() and proc.peak_memory_bytes > memory_at_start:
-                check.message += (
-                    f" (it ran into the {limits.memory_mb} MB memory limit: out of memory)"
-                )
-            elif "MemoryError" in output:
-                check.message += " (out of memory)"
-            check.duration_s = round(clock() - started, 3)
-            done[current] = check
-            on_check(check)
-        remaining = [c for c in checks if c not in done]
-        if not remaining or (finished_at is not None and current is None):
+        stopped_in_check = attempt.current is not None
+        _settle(attempt, progress, limits, on_check=on_check, clock=clock)
+        remaining = progress.remaining()
+        if not remaining or (attempt.finished_at is not None and not stopped_in_check):
             break
-        if clock() > deadline or current is None:
+        if clock() > deadline or not stopped_in_check:
             why = (
                 f"not run: the {limits.run_seconds:g} s limit for the run was reached"
                 if clock() > deadline
-                else f"not run: the grading process ended early (it {proc.describe_exit()})"
+                else f"not run: the grading process ended early (it {attempt.proc.describe_exit()})"
             )
             for cid in remaining:
-                checks[cid].message = why
-                done[cid] = checks[cid]
-                on_check(checks[cid])
+                progress.checks[cid].message = why
+                progress.finish(progress.checks[cid], on_check)
             break
+    checks = progress.checks or {}
     for cid, check in checks.items():
-        if cid not in done:
+        if cid not in progress.done:
             check.message = check.message or "not run"
             on_check(check)
-    return SuiteRun(checks=list(checks.values()), problems=problems, output=output)
+    return SuiteRun(checks=list(checks.values()), problems=progress.problems, output=output)

@@ -22,6 +22,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from kata.catalog import clause_level
 from kata.errors import KataError
 
 
@@ -33,6 +34,11 @@ class Bug:
     description: str
     clause: str
     edits: tuple[tuple[str, str], ...]
+
+    @property
+    def level(self) -> int:
+        """The level of the clause this bug breaks."""
+        return clause_level(self.clause)
 
     def apply(self, source: str) -> str:
         """The reference source with this bug's edits made; O(len(source) * edits)."""

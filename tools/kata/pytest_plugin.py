@@ -7,8 +7,12 @@ about). The runner never parses the process's stdout. Records, in order:
 - ``{"event": "collected", "checks": [{"id", "name", "clauses", "level", "kind"}]}``
 - ``{"event": "collect_error", "message"}`` for a test module that failed to import
 - ``{"event": "start", "id"}`` before each check
+- ``{"event": "progress", "id", "examples"}`` after each example a Hypothesis check has run, so the
+  grader can say how far a check that ran out of time got
 - ``{"event": "result", "id", "outcome", "message", "example", "where", "output"}``
   with outcome ``passed`` | ``failed`` | ``skipped``
+- a result's outcome is ``hung`` when the check called a method that had hung in an earlier
+  check (``--kata-hung``) and that call did not return in time or was not made
 - ``{"event": "done", "threads": [...]}`` once the session ends, naming non-daemon threads
   still alive (they keep the process from exiting).
 
@@ -18,9 +22,13 @@ the highest level it cites. ``@pytest.mark.performance`` makes its kind ``perfor
 
 from __future__ import annotations
 
+import faulthandler
+import functools
 import json
 import re
+import signal
 import sys
+import textwrap
 import threading
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
@@ -28,7 +36,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 OUTPUT_LIMIT = 500
 MESSAGE_LIMIT = 4000
@@ -53,6 +61,22 @@ settings.register_profile(
     suppress_health_check=list(HealthCheck),
 )
 
+QUICK_SHRINK_SECONDS = 1
+"""How long Hypothesis may shrink one failing example in the quick profile (its own default is
+300 s): a learner waiting for a grade wants a small example soon, not the smallest one late."""
+
+
+def _limit_shrinking(seconds: int) -> None:
+    """Bound the time Hypothesis spends shrinking one failure (an engine constant; left as it
+    is where a Hypothesis version does not have it)."""
+    try:
+        from hypothesis.internal.conjecture import engine
+    except ImportError:  # pragma: no cover - layout of another Hypothesis version
+        return
+    if hasattr(engine, "MAX_SHRINKING_SECONDS"):
+        engine.MAX_SHRINKING_SECONDS = seconds
+
+
 _stream: IO[str] | None = None
 _solution_file: str = ""
 
@@ -64,6 +88,29 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--kata-level", type=int, default=None, help="run levels 1..N only")
     group.addoption("--kata-profile", default=None, choices=["quick", "thorough"])
     group.addoption("--kata-solution", default="", help="path of the solution under test")
+    group.addoption(
+        "--kata-stacks",
+        default=None,
+        help="dump every thread's stack here on SIGUSR1 (the grader sends it before a kill)",
+    )
+    group.addoption(
+        "--kata-hung",
+        default=None,
+        help="JSON {name: strikes}: solution methods that hung in earlier checks",
+    )
+    group.addoption(
+        "--kata-hung-seconds", type=float, default=1.0, help="how long a suspect call may take"
+    )
+    group.addoption(
+        "--kata-examples-first",
+        action="store_true",
+        help="run example-based tests before property-based ones",
+    )
+    group.addoption(
+        "--kata-no-shrink",
+        action="store_true",
+        help="report the first failing example unshrunk (only pass or fail matters)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -73,16 +120,76 @@ def pytest_configure(config: pytest.Config) -> None:
     profile = config.getoption("--kata-profile")
     if profile:
         settings.load_profile(f"kata-{profile}")
+    if profile == "quick":
+        _limit_shrinking(QUICK_SHRINK_SECONDS)
+    if config.getoption("--kata-no-shrink"):
+        settings.register_profile(
+            "kata-no-shrink",
+            parent=settings.default,
+            phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target],
+        )
+        settings.load_profile("kata-no-shrink")
     path = config.getoption("--kata-results")
     if path:
         _stream = open(path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115 - lives for the session
     _solution_file = config.getoption("--kata-solution") or ""
+    global _rootdir
+    _rootdir = f"{config.rootpath}/"
+    stacks = config.getoption("--kata-stacks")
+    if stacks and hasattr(signal, "SIGUSR1"):
+        global _stacks
+        _stacks = open(stacks, "w", encoding="utf-8")  # noqa: SIM115 - lives for the session
+        faulthandler.register(signal.SIGUSR1, file=_stacks, all_threads=True)
+
+
+_stacks: IO[str] | None = None
+
+
+_rootdir = ""
 
 
 def _emit(record: dict[str, Any]) -> None:
+    """Append one record; paths inside the work directory are shown relative to it."""
+    if _rootdir:
+        record = {
+            k: v.replace(_rootdir, "") if isinstance(v, str) else v for k, v in record.items()
+        }
     if _stream is not None:
         _stream.write(json.dumps(record) + "\n")
         _stream.flush()
+
+
+_SIMPLE = (str, bytes, int, float, bool, type(None))
+
+
+def _parameters(item: pytest.Item) -> str:
+    """A parametrized check's parameters as the code would write them (``'10'`` and ``10``
+    differ); pytest's own id where a value has no short literal form."""
+    callspec = getattr(item, "callspec", None)
+    if callspec is None:
+        return ""
+    values = list(callspec.params.values())
+    if values and all(isinstance(v, _SIMPLE) and len(repr(v)) <= 40 for v in values):
+        return ", ".join(repr(v) for v in values)
+    return str(callspec.id)
+
+
+def _words(name: str) -> str:
+    """``test_a_new_total`` -> ``a new total``; ``TestRejectedValuesLeaveNoTrace`` -> ``rejected
+    values leave no trace``."""
+    name = name.removeprefix("test_").removeprefix("Test")
+    if "_" not in name and name[:1].isupper():
+        name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name)
+    return name.replace("_", " ").strip().lower() if name[:1].isupper() else name.replace("_", " ")
+
+
+def is_property(item: pytest.Item) -> bool:
+    """Whether the check draws examples with Hypothesis (a @given test or a state machine)."""
+    obj = getattr(item, "obj", None)
+    if hasattr(obj, "hypothesis"):
+        return True
+    cls = getattr(item, "cls", None)
+    return cls is not None and any(k.__name__ == "RuleBasedStateMachine" for k in cls.__mro__)
 
 
 def check_info(item: pytest.Item) -> dict[str, Any]:
@@ -92,15 +199,16 @@ def check_info(item: pytest.Item) -> dict[str, Any]:
         clauses.extend(str(arg) for arg in mark.args)
     levels = [int(m.group(1)) for c in clauses if (m := CLAUSE.match(c))]
     name = getattr(item, "originalname", None) or item.name
-    if name.startswith("test_"):
-        name = name[len("test_") :]
-    params = item.name[len(getattr(item, "originalname", item.name)) :].strip("[]")
+    if name == "runTest" and item.parent is not None:
+        name = item.parent.name  # a state machine's TestCase: the name the module gives it
+    params = _parameters(item)
     return {
         "id": item.nodeid,
-        "name": name.replace("_", " ") + (f" ({params})" if params else ""),
+        "name": _words(name) + (f" ({params})" if params else ""),
         "clauses": clauses,
         "level": max(levels, default=1),
         "kind": "performance" if item.get_closest_marker("performance") else "correctness",
+        "property": is_property(item),
     }
 
 
@@ -114,6 +222,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         info = check_info(item)
         wanted = (level is None or info["level"] <= level) and (only is None or item.nodeid in only)
         (keep if wanted else drop).append(item)
+    if config.getoption("--kata-examples-first"):
+        keep.sort(key=is_property)  # stable: example-based tests first, each group in file order
     keep.sort(key=lambda item: check_info(item)["level"])
     if drop:
         config.hook.pytest_deselected(items=drop)
@@ -125,7 +235,92 @@ def pytest_collectreport(report: pytest.CollectReport) -> None:
         _emit({"event": "collect_error", "message": str(report.longrepr)[-MESSAGE_LIMIT:]})
 
 
+class HungCall(BaseException):
+    """Raised in place of a call to a solution method that hung in earlier checks. It is a
+    BaseException so that no check's ``except Exception`` or ``pytest.raises`` takes it for an
+    answer; the check it happens in is reported as not decided, whatever its outcome."""
+
+
+_strikes: dict[str, int] = {}
+_hung_seconds = 1.0
+_hung_in: dict[str, tuple[str, str]] = {}
+"""Check id -> (method, what happened) for the guard that fired during that check."""
+_current = ""
+_armed = ""
+"""The guarded method whose alarm is running ("" when none is)."""
+STRIKES_TO_SKIP = 2
+"""After this many hangs a method is no longer called at all."""
+
+
+def _on_alarm(signum: int, frame: Any) -> None:
+    raise HungCall(f"`{_armed}` did not return within {_hung_seconds:g} s")
+
+
+def _guard(name: str, method: Any) -> Any:
+    """`method`, watched: on the main thread a call may take `_hung_seconds` (SIGALRM); once the
+    method has hung STRIKES_TO_SKIP times it is not called and HungCall is raised at once."""
+
+    @functools.wraps(method)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        global _armed
+        if _strikes.get(name, 0) >= STRIKES_TO_SKIP:
+            why = f"`{name}` was not called here: it hung in {_strikes[name]} earlier checks"
+            _hung_in.setdefault(_current, (name, why))
+            raise HungCall(why)
+        if _armed or threading.current_thread() is not threading.main_thread():
+            return method(*args, **kwargs)
+        _armed = name
+        signal.setitimer(signal.ITIMER_REAL, _hung_seconds)
+        try:
+            return method(*args, **kwargs)
+        except HungCall:
+            _strikes[name] = _strikes.get(name, 0) + 1
+            _hung_in.setdefault(
+                _current,
+                (name, f"`{name}` hung in an earlier check, and a call here did not return "
+                 f"within {_hung_seconds:g} s"),
+            )
+            raise
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            _armed = ""
+
+    return guarded
+
+
+def _watch_hung_methods(session: pytest.Session) -> None:
+    """Guard the solution's functions and methods named by ``--kata-hung``, wherever the test
+    modules hold them (``from solution import f`` copies the name)."""
+    global _hung_seconds
+    spec = session.config.getoption("--kata-hung")
+    module = sys.modules.get("solution")
+    if not spec or module is None or not hasattr(signal, "SIGALRM"):
+        return
+    _strikes.update({str(k): int(v) for k, v in json.loads(spec).items()})
+    _hung_seconds = session.config.getoption("--kata-hung-seconds")
+    signal.signal(signal.SIGALRM, _on_alarm)
+    swapped: dict[int, Any] = {}
+    for owner in [module, *(v for v in vars(module).values() if isinstance(v, type))]:
+        if isinstance(owner, type) and owner.__module__ != module.__name__:
+            continue
+        for name in _strikes:
+            original = vars(owner).get(name)
+            if callable(original):
+                swapped[id(original)] = guarded = _guard(name, original)
+                setattr(owner, name, guarded)
+    for other in list(sys.modules.values()):
+        space = getattr(other, "__dict__", {})
+        if other is module or not str(getattr(other, "__file__", "")).startswith(
+            str(session.config.rootpath)
+        ):
+            continue
+        for key, value in list(space.items()):
+            if id(value) in swapped:
+                space[key] = swapped[id(value)]
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
+    _watch_hung_methods(session)
     _emit({"event": "collected", "checks": [check_info(item) for item in session.items]})
 
 
@@ -182,13 +377,37 @@ def _captured(nodeid: str) -> Iterator[None]:
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
+    global _current
+    _current = item.nodeid
     _emit({"event": "start", "id": item.nodeid})
     with _captured(item.nodeid):
         yield
 
 
+def _count_examples(item: pytest.Item) -> None:
+    """Make a Hypothesis check emit a progress record after each example it runs."""
+    handle = getattr(getattr(item, "obj", None), "hypothesis", None)
+    inner = getattr(handle, "inner_test", None)
+    if handle is None or inner is None or getattr(inner, "_kata_counted", False):
+        return
+    examples = 0
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        nonlocal examples
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            examples += 1
+            _emit({"event": "progress", "id": item.nodeid, "examples": examples})
+
+    counted = functools.wraps(inner)(counted)  # Hypothesis names the example after the test
+    counted._kata_counted = True  # type: ignore[attr-defined]
+    handle.inner_test = counted
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    _count_examples(item)
     with _captured(item.nodeid):
         yield
 
@@ -247,6 +466,13 @@ def _describe(excinfo: pytest.ExceptionInfo[BaseException]) -> tuple[str, str]:
     notes = [str(n) for n in getattr(error, "__notes__", [])]
     example = "\n".join(notes)
     text = str(error)
+    text, marker, snippet = (*REPRODUCE.split(text, maxsplit=1), "", "")[:3]
+    if marker:
+        # A check's runnable snippet is the example to show; Hypothesis's notes follow it.
+        text = text.rstrip()
+        example = textwrap.dedent(snippet).strip("\n") + (
+            "\n\n" + "\n".join(f"# {line}" for line in example.splitlines()) if example else ""
+        )
     if isinstance(error, MemoryError):
         return MEMORY_NOTE, example[:MESSAGE_LIMIT]
     if isinstance(error, AssertionError):
@@ -259,6 +485,9 @@ def _describe(excinfo: pytest.ExceptionInfo[BaseException]) -> tuple[str, str]:
         message = f"{MEMORY_NOTE}\n{message}"
     return message[:MESSAGE_LIMIT], example[:MESSAGE_LIMIT]
 
+
+REPRODUCE = re.compile(r"(\n[ \t]*\n[ \t]*Reproduce with:[ \t]*\n)")
+"""Where a hidden check's message ends and its runnable snippet begins."""
 
 _failure: dict[str, dict[str, Any]] = {}
 _skipped: dict[str, str] = {}
@@ -288,6 +517,9 @@ def pytest_runtest_makereport(
     record.update({"message": "", "example": "", "where": ""})
     if nodeid in _failure:
         record.update(_failure.pop(nodeid), outcome="failed")
+    if nodeid in _hung_in:
+        name, why = _hung_in.pop(nodeid)
+        record.update(outcome="hung", hung=name, message=f"not decided: {why}", example="")
     elif nodeid in _skipped:
         record.update(outcome="skipped", message=_skipped.pop(nodeid))
     record["output"] = _output.pop(nodeid, _CappedText(0)).value()

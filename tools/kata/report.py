@@ -21,10 +21,18 @@ class UserTests:
     file: str
     passed_on_reference: bool = False
     failing_on_reference: list[str] = field(default_factory=list)
+    """Tests that fail on the reference: set aside, they earn no credit for catching bugs."""
     reference_messages: list[str] = field(default_factory=list)
+    tests_total: int = 0
     bugs_caught: int = 0
     bugs_total: int = 0
+    bugs_run: int = 0
+    """Planted bugs the remaining tests were run against (0 when no test was left)."""
+    phases: dict[str, float] = field(default_factory=dict)
+    """Seconds spent in each phase (on the reference, on the planted bugs, on the solution)."""
     missed: list[str] = field(default_factory=list)
+    caught_by_property_only: list[str] = field(default_factory=list)
+    """Bugs only a property-based test caught: another seed may miss them."""
     passed_on_solution: bool | None = None
     failing_on_solution: list[str] = field(default_factory=list)
     error: str = ""
@@ -33,15 +41,24 @@ class UserTests:
     def trustworthy(self) -> bool:
         return not self.error and self.passed_on_reference
 
+    @property
+    def graded_against_bugs(self) -> bool:
+        """Whether any test was left to run against the planted bugs."""
+        return not self.error and self.bugs_run > 0
+
     def as_json(self) -> dict[str, Any]:
         return {
             "file": self.file,
             "passed_on_reference": self.passed_on_reference,
             "failing_on_reference": self.failing_on_reference,
             "failing_on_reference_messages": self.reference_messages,
+            "set_aside": len(self.failing_on_reference),
+            "tests_total": self.tests_total,
             "bugs_caught": self.bugs_caught,
             "bugs_total": self.bugs_total,
+            "bugs_run": self.bugs_run,
             "missed": self.missed,
+            "caught_by_property_only": self.caught_by_property_only,
             "passed_on_solution": self.passed_on_solution,
             "failing_on_solution": self.failing_on_solution,
             "error": self.error,
@@ -62,12 +79,17 @@ class Report:
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     duration_s: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)
+    """Seconds spent in each phase of the grade, in order."""
     strict_quality: bool = False
     elapsed_minutes: float | None = None
     level: int | None = None
     user_tests: UserTests | None = None
     target: str = ""
     """The command-line words that name the graded file (``--reference``, ``--solution F``)."""
+    options: list[str] = field(default_factory=list)
+    """The other command-line words that change a grade (limits, tests, quality), for
+    `reproduce`."""
 
     @property
     def status(self) -> str:
@@ -81,6 +103,11 @@ class Report:
     @property
     def exit_code(self) -> int:
         return {"pass": 0, "fail": 1}.get(self.status, 2)
+
+    def all_phases(self) -> dict[str, float]:
+        """Seconds per phase, the learner's tests' phases included."""
+        extra = self.user_tests.phases if self.user_tests is not None else {}
+        return {**self.phases, **extra}
 
     def message(self) -> str:
         if self.error:
@@ -96,9 +123,14 @@ class Report:
         return "; ".join(parts + self.problems)
 
     def reproduce(self) -> str:
-        level = f" --level {self.level}" if self.level else ""
-        profile = "" if self.profile == "quick" else f" --profile {self.profile}"
-        return f"kata grade {self.kata.id}{self.target} --seed {self.seed}{profile}{level}"
+        """The command that grades the same file the same way again."""
+        words = [f"kata grade {self.kata.id}{self.target} --seed {self.seed}"]
+        if self.profile != "quick":
+            words.append(f"--profile {self.profile}")
+        if self.level:
+            words.append(f"--level {self.level}")
+        words += self.options
+        return " ".join(words)
 
     def summary(self) -> str:
         """``Level 1 4/4 · Level 2 3/5 · 72%``: passed/total per level and overall."""
@@ -120,6 +152,7 @@ class Report:
             "seed": self.seed,
             "profile": self.profile,
             "duration_s": round(self.duration_s, 3),
+            "phases_s": {name: round(seconds, 3) for name, seconds in self.all_phases().items()},
             "score": {"passed": sum(c.passed for c in self.checks), "total": len(self.checks)},
             "tests": [
                 {
@@ -132,6 +165,7 @@ class Report:
                     "level": c.level or None,
                     "kind": c.kind,
                     "clauses": c.clauses,
+                    **({"tested": c.tested} if c.tested else {}),
                 }
                 for c in self.checks + self.quality
             ],
@@ -160,7 +194,8 @@ def use_colour(stream: TextIO) -> bool:
 
 
 class Printer:
-    """Writes a report to a terminal line by line, as checks finish."""
+    """Writes a report to a terminal as checks finish: a failing check in full, passing checks
+    as one count per level (kept up to date on a terminal), so a report stays short."""
 
     def __init__(
         self, kata: Kata, stream: TextIO | None = None, colour: bool | None = None
@@ -171,28 +206,64 @@ class Printer:
         encoding = (getattr(stream, "encoding", None) or "").lower()
         self.marks = ("✓", "✗") if encoding.startswith("utf") else ("+", "x")
         self._level: int | None = None
+        self._passed = 0
+        """Checks passed in the current level and not yet told."""
+        self.live = hasattr(stream, "isatty") and stream.isatty()
+        """On a terminal the count of passed checks is redrawn in place as it grows."""
+        self.folded: dict[str, list[str]] = {}
+        """A reason shared by many checks (a method hung, the run's limit) -> those checks."""
 
     def _paint(self, text: str, code: str) -> str:
         return f"\033[{code}m{text}\033[0m" if self.colour else text
 
     def line(self, text: str = "") -> None:
+        self._tell_passed()
         print(text, file=self.stream, flush=True)
+
+    def _passed_text(self) -> str:
+        ok = self._paint(self.marks[0], "32")
+        return f"  {ok} {self._passed} check{'s' * (self._passed != 1)} passed"
+
+    def _tell_passed(self) -> None:
+        """End the count of passed checks with a line of its own, before any other line."""
+        if not self._passed:
+            return
+        text, self._passed = self._passed_text(), 0
+        print(("\r" if self.live else "") + text, file=self.stream, flush=True)
 
     def header(self, report: Report) -> None:
         self.line(self._paint(f"{self.kata.title} ({self.kata.id})", "1"))
         self.line(f"solution: {report.solution} · seed {report.seed} · profile {report.profile}")
 
     def check(self, check: Check) -> None:
-        """One line for a finished check; for a failure, what it tests and how to see it fail."""
+        """One line for a finished check; for a failure, what it tests and how to see it fail.
+        Checks not decided because a method hung in an earlier check are told together at the
+        end (`folded`)."""
+        if check.hung and check.message.startswith("not decided: `"):
+            reason = (
+                f"not decided: `{check.hung}` hung in an earlier check (shown above with its "
+                "stack), so these were not waited for"
+            )
+            self.folded.setdefault(reason, []).append(check.name)
+            return
+        if check.message.startswith("not run"):
+            self.folded.setdefault(check.message.splitlines()[0], []).append(check.name)
+            return
         if check.level != self._level and check.kind != "quality":
             self._level = check.level
             name = self.kata.level_name(check.level)
             self.line(self._paint(f"Level {check.level}" + (f" — {name}" if name else ""), "1"))
         ok, bad = self.marks
         kind = f" [{check.kind}]" if check.kind == "performance" else ""
-        if check.passed:
-            self.line(f"  {self._paint(ok, '32')} {check.name}{kind}")
+        if check.passed and check.kind == "quality":
+            self.line(f"  {self._paint(ok, '32')} {check.name}")
             return
+        if check.passed:
+            self._passed += 1
+            if self.live:
+                print("\r" + self._passed_text(), end="", file=self.stream, flush=True)
+            return
+
         self.line(f"  {self._paint(bad, '31')} {check.name}{kind}")
         for clause in check.clauses:
             text = self.kata.clauses.get(clause, "")
@@ -205,7 +276,7 @@ class Printer:
                 )
             )
         self.block(check.message, "")
-        if check.where:
+        if check.where and "where the code was" not in check.message:
             self.line(f"      at {check.where}")
         if check.example:
             self.block(check.example, "minimal failing example:")
@@ -225,6 +296,7 @@ class Printer:
             self.line(f"        [... {len(lines) - len(shown)} more lines]")
 
     def footer(self, report: Report) -> None:
+        self._tell_passed()
         if report.quality:
             self.line(
                 self._paint(
@@ -234,6 +306,10 @@ class Printer:
             )
             for check in report.quality:
                 self.check(check)
+        for reason, names in self.folded.items():
+            shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+            count = f"{len(names)} check{'s' * (len(names) != 1)}"
+            self.line(self._paint(count, "31") + f" {reason}: {shown}")
         for note in report.notes:
             self.line(f"note: {note}")
         if report.user_tests is not None:
@@ -249,6 +325,11 @@ class Printer:
             self.line(
                 f"time: {report.elapsed_minutes:.0f} min of your {self.kata.minutes} min budget"
             )
+        phases = report.all_phases()
+        if len(phases) > 1:
+            self.line(
+                "time: " + " · ".join(f"{name} {seconds:.1f} s" for name, seconds in phases.items())
+            )
         self.line(f"{report.status} in {report.duration_s:.1f} s · reproduce: {report.reproduce()}")
 
     def user_tests(self, tests: UserTests) -> None:
@@ -256,30 +337,44 @@ class Printer:
         if tests.error:
             self.line(f"  {tests.error}")
             return
+        aside = len(tests.failing_on_reference)
         if tests.passed_on_reference:
-            self.line("  all pass on the reference solution: trustworthy")
+            self.line(f"  all {tests.tests_total} pass on the reference solution")
         else:
             self.line(
-                "  not trustworthy: these tests fail on the reference solution, so they assert "
-                "something the statement does not say:"
+                f"  set aside: {aside} of {tests.tests_total} fail on the reference solution, so "
+                "they assert something the statement does not say (they earn no credit):"
             )
             for name, message in zip(
                 tests.failing_on_reference, tests.reference_messages, strict=False
             ):
                 self.line(f"    {name}: {message.splitlines()[0] if message else ''}")
-        if tests.trustworthy:
-            self.line(f"  planted bugs caught: {tests.bugs_caught} of {tests.bugs_total}")
-        else:
+        if tests.graded_against_bugs:
+            excluded = f" with {aside} of your tests set aside" if aside else ""
             self.line(
-                f"  planted bugs: not run ({tests.bugs_total} wait; tests earn credit for catching "
-                "bugs once they all pass on the reference)"
+                f"  planted bugs caught: {tests.bugs_caught} of {tests.bugs_total}{excluded}"
+            )
+        elif tests.bugs_total:
+            self.line(
+                f"  planted bugs: none of your tests passes on the reference, so none can earn "
+                f"credit for the {tests.bugs_total} planted bugs; fix them and grade again"
             )
         for hint in tests.missed:
             self.line(f"    missed: {hint}")
+        if tests.caught_by_property_only:
+            self.line(
+                f"  {len(tests.caught_by_property_only)} of the bugs caught were caught only by a "
+                "property-based test, so the catch depends on the seed (another seed may miss "
+                "them; an example-based test pins them down):"
+            )
+            for hint in tests.caught_by_property_only:
+                self.line(f"    {hint}")
         if tests.passed_on_solution is not None:
+            failing = tests.failing_on_solution
             verdict = (
                 "pass"
                 if tests.passed_on_solution
-                else "fail: " + ", ".join(tests.failing_on_solution)
+                else f"{len(failing)} fail: " + ", ".join(failing[:5])
+                + (f" and {len(failing) - 5} more" if len(failing) > 5 else "")
             )
             self.line(f"  on your solution: {verdict}")

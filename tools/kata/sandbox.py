@@ -51,12 +51,38 @@ def child_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+class Stopped(Exception):
+    """Grading was stopped (Ctrl-C): no new process is started."""
+
+
+_live: set[Process] = set()
+_live_lock = threading.Lock()
+_stopping = threading.Event()
+
+
+def stop_all() -> None:
+    """Kill every grading process this program started and start no more (after Ctrl-C, so
+    that runs going on in other threads end at once)."""
+    _stopping.set()
+    with _live_lock:
+        live = list(_live)
+    for proc in live:
+        proc.kill()
+
+
+def allow_starts() -> None:
+    """Undo `stop_all`: processes may be started again (a new grade begins)."""
+    _stopping.clear()
+
+
 class Process:
     """A command running in its own session under `limits`, its output drained into a capped tail."""
 
     def __init__(
         self, argv: Sequence[str], cwd: Path, limits: Limits, env: Mapping[str, str] | None = None
     ):
+        if _stopping.is_set():
+            raise Stopped("grading was stopped")
         self.limits = limits
         self.killed_by_us = False
         self._tail = bytearray()
@@ -81,6 +107,8 @@ class Process:
         )
         self._drainer = threading.Thread(target=self._drain, daemon=True)
         self._drainer.start()
+        with _live_lock:
+            _live.add(self)
 
     def _drain(self) -> None:
         stream = self._popen.stdout
@@ -104,6 +132,16 @@ class Process:
         except subprocess.TimeoutExpired:
             return None
 
+    def send(self, sig: int) -> bool:
+        """Send `sig` to the process itself (not its group); False if it has already ended."""
+        if self._popen.poll() is not None:
+            return False
+        try:
+            os.kill(self._popen.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            return False
+        return True
+
     def kill(self) -> None:
         """Kill the whole process group (the process and anything it started) and reap it."""
         if self._popen.poll() is None:
@@ -113,6 +151,8 @@ class Process:
             os.killpg(self._popen.pid, signal.SIGKILL)
         self._popen.wait()
         self._drainer.join(timeout=5)
+        with _live_lock:
+            _live.discard(self)
 
     def _sample_memory(self) -> None:
         """Note the process's peak address-space size (VmPeak) while it can still be read."""

@@ -1,13 +1,17 @@
 """Grading the learner's own tests, the way Examplar grades them with wheats and chaffs.
 
-The test file runs against the reference (a failure there asserts something the statement does
-not say), against every planted bug (each caught when any test fails or hangs), and against the
-learner's solution. Each run is its own isolated process; bugs run two at a time.
+The test file runs against the reference, against every planted bug (each caught when any test
+fails or hangs), and against the learner's solution. A test that fails on the reference asserts
+something the statement does not say: it is set aside (reported with its message) and the others
+are graded without it, so one wrong test never hides what the rest are worth. Each run is its own
+isolated process; bug runs go in parallel and stop at the first failing test.
 """
 
 from __future__ import annotations
 
+import os
 import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -30,6 +34,21 @@ def _problem(run: SuiteRun) -> str:
     return ""
 
 
+def default_workers() -> int:
+    """Bug runs at once: one per core the grader may use, at least 2."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 2
+    return max(2, cores)
+
+
+def bugs_for_level(kata: Kata, level: int | None) -> list[Bug]:
+    """The kata's planted bugs of levels 1..`level` (all of them for None)."""
+    bugs = load_bugs(kata.planted_bugs)
+    return bugs if level is None else [b for b in bugs if b.level <= level]
+
+
 def grade_user_tests(
     kata: Kata,
     tests: Path,
@@ -37,46 +56,85 @@ def grade_user_tests(
     solution: Path | None = None,
     seed: int = 0,
     limits: Limits = Limits(),
-    workers: int = 2,
+    level: int | None = None,
+    workers: int | None = None,
 ) -> UserTests:
-    """Run the learner's `tests` against the reference, each planted bug and `solution`."""
+    """Run the learner's `tests` against the reference, each planted bug of levels 1..`level`
+    (every bug for None) and `solution`; tests that fail on the reference are set aside for the
+    bug runs and earn no credit. Cost: 2 + (number of bugs) runs of the file, `workers` at once."""
     result = UserTests(file=str(tests))
-    bugs = load_bugs(kata.planted_bugs)
+    phase = time.monotonic()
+    bugs = bugs_for_level(kata, level)
     result.bugs_total = len(bugs)
     try:
         on_reference = run_suite(
-            tests, kata.reference, seed=seed, profile=USER_PROFILE, limits=limits
+            tests,
+            kata.reference,
+            seed=seed,
+            profile=USER_PROFILE,
+            limits=limits,
+            examples_first=True,
         )
     except KataError as error:
         result.error = str(error)
         return result
     result.error = _problem(on_reference)
+    result.phases["your tests on the reference"], phase = time.monotonic() - phase, time.monotonic()
     if result.error:
         return result
     failing = [c for c in on_reference.checks if not c.passed]
     result.failing_on_reference = [c.name for c in failing]
     result.reference_messages = [c.message for c in failing]
     result.passed_on_reference = not failing
-    if failing:
-        # Untrustworthy tests earn no credit: spare the bug runs until they pass on the reference.
-        bugs = []
+    result.tests_total = len(on_reference.checks)
+    set_aside = [c.id for c in failing]
+    if len(failing) == len(on_reference.checks):
+        bugs = []  # no test is left to earn credit
     source = kata.reference.read_text(encoding="utf-8")
 
-    def catches(bug: Bug) -> bool:
+    def catches(bug: Bug) -> str:
+        """"" if no test caught `bug`, else how: "example" or "property" (only a Hypothesis
+        test failed: example-based tests run first, so none of them failed)."""
         with tempfile.TemporaryDirectory(prefix="kata-bug-") as tmp:
             planted = Path(tmp) / "solution.py"
             planted.write_text(bug.apply(source), encoding="utf-8")
-            run = run_suite(tests, planted, seed=seed, profile=USER_PROFILE, limits=limits)
-        return bool(run.error) or any(not c.passed for c in run.checks)
+            run = run_suite(
+                tests,
+                planted,
+                seed=seed,
+                profile=USER_PROFILE,
+                limits=limits,
+                deselect=set_aside,
+                stop_at_first_failure=True,
+                shrink=False,
+                examples_first=True,
+            )
+        if run.error:
+            return "example"
+        first = next((c for c in run.checks if not c.passed), None)
+        return "" if first is None else "property" if first.property_based else "example"
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        caught = list(pool.map(catches, bugs))
-    result.bugs_caught = sum(caught)
-    result.missed = [bug.description for bug, hit in zip(bugs, caught, strict=True) if not hit]
-    if solution is not None:
-        on_solution = run_suite(tests, solution, seed=seed, profile=USER_PROFILE, limits=limits)
-        result.passed_on_solution = not _problem(on_solution) and all(
-            c.passed for c in on_solution.checks
+    def on_solution() -> SuiteRun | None:
+        if solution is None:
+            return None
+        return run_suite(
+            tests, solution, seed=seed, profile=USER_PROFILE, limits=limits, examples_first=True
         )
-        result.failing_on_solution = [c.name for c in on_solution.checks if not c.passed]
+
+    with ThreadPoolExecutor(max_workers=workers or default_workers()) as pool:
+        mine = pool.submit(on_solution)
+        caught = list(pool.map(catches, bugs))
+        solution_run = mine.result()
+    result.phases["your tests on the planted bugs and your solution"] = time.monotonic() - phase
+    result.bugs_run = len(bugs)
+    result.bugs_caught = sum(bool(how) for how in caught)
+    result.missed = [bug.description for bug, how in zip(bugs, caught, strict=True) if not how]
+    result.caught_by_property_only = [
+        bug.description for bug, how in zip(bugs, caught, strict=True) if how == "property"
+    ]
+    if solution_run is not None:
+        result.passed_on_solution = not _problem(solution_run) and all(
+            c.passed for c in solution_run.checks
+        )
+        result.failing_on_solution = [c.name for c in solution_run.checks if not c.passed]
     return result

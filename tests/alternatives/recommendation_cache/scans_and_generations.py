@@ -31,6 +31,8 @@ class RecommendationCache:
     def __init__(
         self, capacity: int, ttl: float, clock: Callable[[], float] = time.monotonic
     ) -> None:
+        if isinstance(capacity, bool) or isinstance(ttl, bool):
+            raise TypeError("capacity and ttl must be numbers, not bools")
         try:
             ok_capacity = int(capacity) == capacity and capacity >= 1
             ok_ttl = 0 < ttl < math.inf

@@ -113,6 +113,10 @@ def detect_batch(
     raw = np.asarray(values)
     if raw.ndim != 1:
         raise ValueError("values must be one-dimensional")
+    if raw.dtype == object:  # e.g. ints too large for int64: each checked like update's values
+        raw = np.array([_value(v) for v in raw.tolist()], dtype=np.float64)
+    if raw.size and raw.dtype.kind not in "iuf":
+        raise TypeError(f"values must be real numbers, got dtype {raw.dtype}")
     xs = raw.astype(np.float64)
     if not np.isfinite(xs).all() or (np.abs(xs) > LIMIT).any():
         raise ValueError("values must be finite and within 1e12")

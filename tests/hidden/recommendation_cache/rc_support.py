@@ -13,11 +13,54 @@ from typing import Any
 
 from solution import RecommendationCache
 
-TIMEOUT = 5.0
-"""Seconds any wait in a check may take before the check fails instead of hanging."""
+# How the concurrency checks wait. A check never decides that a correct solution is wrong because
+# a thread was slow: every verdict rests on positive evidence (a call returned, a compute started,
+# a thread made progress) awaited with a timeout that only a broken solution reaches. The timeouts
+# are many times what a correct solution needs even when a thread is not scheduled for a second or
+# more (4 busy processes on 2 cores), and below the grader's 10 s per check, so a solution that
+# waits where it must not is reported by the check itself with a message, not by the grader's
+# clock.
 
-PROMPT = 3.0
-"""Seconds a call that must not wait for a running compute may take."""
+TIMEOUT = 5.0
+"""Seconds a check waits for something a correct solution does at once (a call returning, a
+compute being called) before it fails: a correct solution needs microseconds of CPU for it."""
+
+PROMPT = 5.0
+"""Seconds a call that must not wait for a running compute may take before the check fails. A
+correct call returns after microseconds of CPU; a call that waits for the compute never returns
+before the check releases it, so the check needs no short sleep to tell the two apart."""
+
+AFTER_ONE_RAN_OUT = 0.25
+"""Seconds a wait may take once an earlier wait in this grading process has run out. A correct
+solution never reaches any timeout, so this only applies to a solution already seen waiting
+where it must not (a lock held during compute, say): each later check would otherwise wait out
+its own full timeout again, and a grade would take a minute to say the same thing twelve times.
+A quarter of a second is still thousands of times what a correct call needs."""
+
+_ran_out: list[str] = []
+"""What the first wait that ran out of time in this process was waiting for."""
+
+
+def wait_limit(timeout: float) -> float:
+    return min(timeout, AFTER_ONE_RAN_OUT) if _ran_out else timeout
+
+
+def ran_out_text(what: str, waited: float, timeout: float) -> str:
+    """Why a wait of `waited` seconds failed, and note it for later waits."""
+    earlier = (
+        f" (an earlier check already saw {_ran_out[0]} keep waiting, so this one was not "
+        f"waited for the full {timeout:g} s)"
+        if _ran_out and waited < timeout
+        else ""
+    )
+    _ran_out.append(what)
+    return f"{what} did not return within {waited:g} s{earlier}"
+
+
+LEAK_GUARD = 60.0
+"""Seconds a blocked compute waits for its release before giving up. The check always releases
+it on the way out (a ``finally``), so this only ends a thread a crashed check left behind; it is
+far above the grader's limit per check, so it never decides a verdict."""
 
 CLOCK_SOURCE = '''class FakeClock:
     def __init__(self, now=0.0):
@@ -136,10 +179,11 @@ class Worker:
 
     def wait(self, what: str, snippet: str, timeout: float = TIMEOUT) -> Any:
         """The target's result; fails if it did not return within `timeout` or raised."""
-        if not self.finished.wait(timeout):
+        waited = wait_limit(timeout)
+        if not self.finished.wait(waited):
             raise AssertionError(repro_message(
-                f"{what} did not return within {timeout:g} s (expected it to return, got a "
-                "call that kept waiting)", snippet))
+                f"{ran_out_text(what, waited, timeout)} (expected it to return, got a call "
+                "that kept waiting)", snippet))
         if self.error is not None:
             raise AssertionError(repro_message(
                 f"{what} raised {type(self.error).__name__}: {self.error} (expected it to "
@@ -169,17 +213,19 @@ class BlockingCompute:
         with self._lock:
             self.calls += 1
         self.started.set()
-        if not self.release.wait(TIMEOUT):
+        if not self.release.wait(LEAK_GUARD):
             raise TimeoutError("the check never released this compute")
         if self.error is not None:
             raise self.error
         return list(self.result)
 
     def wait_started(self, snippet: str) -> None:
-        if not self.started.wait(TIMEOUT):
+        waited = wait_limit(TIMEOUT)
+        if not self.started.wait(waited):
+            text = ran_out_text("the call of compute", waited, TIMEOUT)
             raise AssertionError(repro_message(
-                f"compute was not called within {TIMEOUT:g} s (expected get_or_compute to call "
-                "it on a miss)", snippet))
+                f"{text.replace('did not return', 'did not happen')} (expected get_or_compute "
+                "to call it on a miss)", snippet))
 
 
 class CountingCompute:
@@ -212,10 +258,39 @@ def _where(frame: Any) -> tuple[tuple[str, int], ...]:
     return tuple(stack)
 
 
+_WAITS = {"wait", "wait_for", "acquire"}
+"""Blocking functions of the threading module (Condition.wait, Event.wait, Semaphore.acquire...)."""
+
+
+def _blocked_in_a_wait(frame: Any) -> bool:
+    """True when the thread's innermost Python frame is a blocking wait of the threading module
+    called from solution.py: positive evidence that it is parked (it is not merely descheduled,
+    since it got as far as calling the wait)."""
+    return (
+        frame is not None
+        and Path(frame.f_code.co_filename).name == "threading.py"
+        and frame.f_code.co_name in _WAITS
+        and _in_solution(frame)
+    )
+
+
 def settle(workers: Sequence[Worker], quiet: float = 0.15, limit: float = 2.0) -> None:
-    """Return once every worker has finished, or is inside solution.py and has not moved for
-    `quiet` seconds (it is waiting). Never fails: callers only use it to let threads arrive before
-    the check goes on."""
+    """Return once every worker has finished or looks parked inside solution.py, or after `limit`
+    seconds. Never fails: checks call it only to let threads arrive before going on.
+
+    A worker looks parked when it is blocked in a wait of the threading module called from
+    solution.py (positive evidence: the reference and the alternative wait on an Event or a
+    Condition), or, for a solution that waits some other way (a bare Lock), when its stack inside
+    solution.py has not changed for `quiet` seconds.
+
+    The second rule can be fooled: a thread that the machine did not schedule for `quiet` seconds
+    also has an unchanged stack, and `limit` can pass before a thread arrives at all. That is why
+    no verdict rests on it. Every check that calls `settle` accepts each outcome a correct
+    solution may produce for a thread that arrives late (after the check went on), and says so in
+    a comment; an early return only makes the check weaker in that run (the interleaving that
+    tells a broken solution apart did not happen), never wrong. On a quiet machine the threads
+    park within milliseconds, so the interleaving the check aims at happens in practice.
+    """
     deadline = time.monotonic() + limit
     seen: dict[int, tuple[tuple[str, int], ...]] = {}
     since: dict[int, float] = {}
@@ -228,6 +303,8 @@ def settle(workers: Sequence[Worker], quiet: float = 0.15, limit: float = 2.0) -
             if worker.finished.is_set() or ident is None:
                 continue
             frame = frames.get(ident)
+            if _blocked_in_a_wait(frame):
+                continue
             where = _where(frame)
             if not _in_solution(frame) or seen.get(ident) != where:
                 seen[ident] = where
@@ -238,3 +315,42 @@ def settle(workers: Sequence[Worker], quiet: float = 0.15, limit: float = 2.0) -
         if settled:
             return
         time.sleep(0.005)
+
+
+STALL_SAMPLES = 100
+"""Consecutive samples without progress after which `join_while_progressing` calls it a deadlock."""
+
+SAMPLE = 0.05
+"""Seconds between two samples (so a deadlock is reported after at least 5 s)."""
+
+
+def join_while_progressing(workers: Sequence[Worker], progress: Sequence[int], what: str,
+                           snippet: str) -> None:
+    """Wait until every worker has finished, as long as they make progress (`progress` holds a
+    counter per worker that it raises before each call); fail once no worker has finished or
+    moved its counter over STALL_SAMPLES consecutive samples taken SAMPLE seconds apart.
+
+    Why this cannot fail a correct solution on a busy machine: in a correct solution no call
+    blocks for longer than another thread's call in progress (the stress computes return at
+    once), so some worker can always move. This thread sleeps between samples, giving up the
+    interpreter lock, which CPython hands to a waiting thread at least every switch interval
+    (5 ms); and the operating system runs every runnable thread of the process many times per
+    second even with 4 busy processes on 2 cores. A hundred samples over 5 s or more in which no
+    worker moved therefore means that every worker is blocked. A freeze of the whole process
+    (every thread descheduled) adds no samples, so it cannot produce the failure either. A slow
+    but progressing solution is never failed here: only the grader's time limit per check bounds
+    it, and that is reported as too slow, not as wrong."""
+    last: tuple[int, ...] | None = None
+    still = 0
+    while not all(w.finished.is_set() for w in workers):
+        time.sleep(SAMPLE)
+        state = (*progress, sum(w.finished.is_set() for w in workers))
+        if state != last:
+            last, still = state, 0
+            continue
+        still += 1
+        if still >= STALL_SAMPLES:
+            stuck = [w.thread.name for w in workers if not w.finished.is_set()]
+            raise AssertionError(repro_message(
+                f"{what}: none made progress for {STALL_SAMPLES * SAMPLE:g} s (expected every "
+                f"call to return; {', '.join(stuck)} kept waiting: a deadlock)", snippet))

@@ -55,7 +55,8 @@ def test_a_ttl_that_is_not_a_finite_positive_number_is_rejected(ttl: float) -> N
 
 
 @pytest.mark.clause("L1.1")
-@pytest.mark.parametrize(("capacity", "ttl"), [("10", 1.0), (1.5, 1.0), (8, "10")])
+@pytest.mark.parametrize(
+    ("capacity", "ttl"), [("10", 1.0), (1.5, 1.0), (8, "10"), (True, 1.0), (8, True)])
 def test_a_capacity_or_ttl_of_the_wrong_type_is_rejected(capacity: object, ttl: object) -> None:
     snippet = f"from solution import RecommendationCache\nRecommendationCache({capacity!r}, {ttl!r})"
     try:

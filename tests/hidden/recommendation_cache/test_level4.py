@@ -1,16 +1,27 @@
 """Level 4 — compute on miss, concurrency.
 
-Concurrent scenarios are made deterministic with events: a compute blocks on an event until the
-check releases it, and every wait has a timeout, so a solution that waits where it must not fails
-with a message instead of hanging.
+Concurrent scenarios are driven by events: a compute blocks on an event until the check releases
+it, so "while the compute runs" is exact, and every wait has a timeout, so a solution that waits
+where it must not fails with a message instead of hanging.
+
+Every check here asserts only what holds for every interleaving the statement allows, and says
+why next to it. The rules it relies on:
+
+- A step the check takes itself (a call that returned, an event that was set) happened before the
+  next step: that order is certain whatever the machine does.
+- Threads the check merely starts can arrive at any later time. Where a check lets threads arrive
+  with `settle`, it accepts everything a correct solution may do for a thread that arrives late.
+- A wait for something a correct solution does at once has a timeout (TIMEOUT, PROMPT) many times
+  longer than any scheduling delay, so only a solution that really waits reaches it.
 """
 
 from __future__ import annotations
 
+import inspect
 import random
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -20,44 +31,73 @@ from rc_support import (
     CountingCompute,
     Scenario,
     Worker,
+    join_while_progressing,
     promptly,
+    ran_out_text,
     repro_message,
     settle,
+    wait_limit,
 )
 from solution import RecommendationCache
 
 RESULT = ("t1", "t2")
 
 
-def during_compute_snippet(action: str, after: str = "", followers: int = 0) -> str:
-    """Runnable code: p1's compute blocks, `action` runs meanwhile, then `after`."""
+class ModelDown(Exception):
+    """The exception the checks' failing compute functions raise."""
+
+
+def during_compute_snippet(
+    action: str, after: str = "", followers: int = 0, fails: bool = False, before: str = ""
+) -> str:
+    """Runnable code doing what the concurrent checks do: `before` runs, p1's compute blocks,
+    `followers` more callers for p1 arrive, `action` runs, the compute is released (it returns
+    ['t1', 't2'], or raises ModelDown when `fails`), then `after` runs."""
+    outcome = 'raise ModelDown("model unavailable")' if fails else 'return ["t1", "t2"]'
     waiting = (
-        f"\nwaiters = [threading.Thread(target=lambda: print('waiter got', "
-        f"cache.get_or_compute('p1', lambda: ['other']))) for _ in range({followers})]\n"
-        "for w in waiters:\n    w.start()\n"
-        "import time; time.sleep(0.2)  # let the waiters arrive\n"
+        "waiters = [threading.Thread(target=report, args=(f'waiter {i}', lambda: "
+        "cache.get_or_compute('p1', lambda: ['other']))) for i in range(" + str(followers) +
+        ")]\nfor w in waiters:\n    w.start()\n"
+        "time.sleep(0.2)  # let the waiters reach the running compute\n"
         if followers else ""
     )
+    joined = "for w in waiters:\n    w.join(5)\n" if followers else ""
     return f"""
 import threading
+import time
 from solution import RecommendationCache
 
+
+class ModelDown(Exception):
+    pass
+
+
+def report(name, call):
+    try:
+        print(name, "got", call())
+    except Exception as error:
+        print(name, "raised", repr(error))
+
+
 cache = RecommendationCache(capacity=8, ttl=60.0)
+{before}
 started, release = threading.Event(), threading.Event()
+
 
 def slow_compute():
     started.set()
     release.wait(5)
-    return ["t1", "t2"]
+    {outcome}
+
 
 leader = threading.Thread(
-    target=lambda: print("leader got", cache.get_or_compute("p1", slow_compute)))
+    target=report, args=("leader", lambda: cache.get_or_compute("p1", slow_compute)))
 leader.start()
 started.wait(5)
 {waiting}{action}
 release.set()
 leader.join(5)
-{after}
+{joined}{after}
 """
 
 
@@ -76,12 +116,45 @@ def blocked_compute(
         compute.release.set()
 
 
+class LateCompute(CountingCompute):
+    """The compute of a caller that should have joined a running computation. Counts its calls
+    and how many came before `mark` was set: a call made then is certain to have come while the
+    first computation was still open to joiners."""
+
+    def __init__(self, result: Sequence[str], mark: threading.Event) -> None:
+        super().__init__(result)
+        self.mark = mark
+        self.early = 0
+
+    def __call__(self) -> list[str]:
+        if not self.mark.is_set():
+            with self._lock:
+                self.early += 1
+        return super().__call__()
+
+
+def start_followers(cache: RecommendationCache, compute: Callable[[], Any], count: int
+                    ) -> list[Worker]:
+    """Start `count` get_or_compute('p1', compute) calls and let them arrive (see `settle`)."""
+    followers = [
+        Worker(lambda: cache.get_or_compute("p1", compute), name=f"follower{i}").start()
+        for i in range(count)
+    ]
+    settle(followers)
+    return followers
+
+
+def outcome(worker: Worker) -> str:
+    return f"raised {worker.error!r}" if worker.error is not None else f"returned {worker.result!r}"
+
+
 def goc(s: Scenario, profile: str, compute: Callable[[], Any], shown: str) -> Any:
     """Record and run get_or_compute in a thread, failing instead of hanging."""
     s.note(f"cache.get_or_compute({profile!r}, {shown})")
     worker = Worker(lambda: s.cache.get_or_compute(profile, compute)).start()
-    if not worker.finished.wait(TIMEOUT):
-        s.fail(f"get_or_compute({profile!r}, ...) did not return within {TIMEOUT:g} s")
+    waited = wait_limit(TIMEOUT)
+    if not worker.finished.wait(waited):
+        s.fail(ran_out_text(f"get_or_compute({profile!r}, ...)", waited, TIMEOUT))
     if worker.error is not None:
         s.lines[-1] += f"  # raised {type(worker.error).__name__}: {worker.error}"
         raise worker.error
@@ -192,8 +265,18 @@ def test_a_computed_result_is_stored_like_a_put_and_evicts_the_least_recently_us
     s.expect_len(2)
 
 
+# Concurrency -------------------------------------------------------------------------------
+#
+# In the checks below the leader's compute is blocked until the check releases it, and every call
+# made through `promptly` has returned before the check goes on, so "during the compute" and
+# "after that call" are certain orders, not guesses about timing.
+
+
 @pytest.mark.clause("L4.2")
 def test_other_profiles_are_served_while_a_compute_is_blocked() -> None:
+    # Each step runs while p1's compute is blocked and must return (PROMPT) before it is
+    # released; the expected values follow from the steps before it alone, since p1's entry is
+    # removed after each step (its result is stored once released: no invalidation ran during it).
     cache = RecommendationCache(capacity=8, ttl=60.0)
     cache.put("p2", ["t2"])
     steps: list[tuple[str, Callable[[], Any], Any]] = [
@@ -207,7 +290,8 @@ def test_other_profiles_are_served_while_a_compute_is_blocked() -> None:
     ]
     done: list[str] = []
     for expr, call, expected in steps:
-        snippet = during_compute_snippet("\n".join([*done, f"print({expr})"]))
+        snippet = during_compute_snippet(
+            "\n".join([*done, f"print({expr})"]), before="cache.put('p2', ['t2'])")
         with blocked_compute(cache, snippet) as (leader, _):
             got = promptly(call, expr, snippet)
         leader.wait("the computing get_or_compute", snippet)
@@ -220,6 +304,7 @@ def test_other_profiles_are_served_while_a_compute_is_blocked() -> None:
 
 @pytest.mark.clause("L4.2")
 def test_get_and_len_do_not_wait_for_a_compute_of_the_same_profile() -> None:
+    # Both calls run while p1's first compute is blocked, so p1 has no entry yet: None and 0.
     cache = RecommendationCache(capacity=8, ttl=60.0)
     snippet = during_compute_snippet("print(cache.get('p1'), len(cache))")
     with blocked_compute(cache, snippet) as (leader, _):
@@ -236,35 +321,31 @@ def test_get_and_len_do_not_wait_for_a_compute_of_the_same_profile() -> None:
         raise AssertionError(repro_message(f"expected {RESULT!r}, got {result!r}", snippet))
 
 
-# L4.4 ---------------------------------------------------------------------------------------
-
-
 @pytest.mark.clause("L4.4")
 def test_concurrent_callers_for_one_profile_share_one_compute() -> None:
+    # The followers start after the leader's compute has started. One that arrives while the
+    # computation is in progress joins it (L4.4); one the machine delays until the computation
+    # has ended finds its result stored (L4.2, fresh for 60 s) and returns it without computing
+    # (L4.1). Either way every caller gets RESULT and no follower's compute runs, whenever the
+    # followers arrive; `settle` only makes the joining case the usual one.
     cache = RecommendationCache(capacity=8, ttl=60.0)
     snippet = during_compute_snippet("", after="print(cache.get('p1'))", followers=3)
-    others = CountingCompute(["other"])
     with blocked_compute(cache, snippet) as (leader, compute):
-        followers = [
-            Worker(lambda: cache.get_or_compute("p1", others), name=f"follower{i}").start()
-            for i in range(3)
-        ]
-        settle(followers)
+        others = LateCompute(["other"], compute.release)
+        followers = start_followers(cache, others, 3)
     results = [w.wait("a waiting get_or_compute", snippet) for w in [leader, *followers]]
     if others.calls or compute.calls != 1:
+        when = (f"{others.early} of them while the first compute was still running"
+                if others.early else "after the first compute had returned")
         raise AssertionError(repro_message(
-            f"expected compute to run once for 4 concurrent callers, got {compute.calls + others.calls}"
-            f" runs (results {results!r})", snippet))
+            f"expected compute to run once for 4 concurrent callers, got "
+            f"{compute.calls + others.calls} runs ({when}; results {results!r})", snippet))
     if any(r != RESULT for r in results):
         raise AssertionError(repro_message(
             f"expected every caller to get {RESULT!r}, got {results!r}", snippet))
 
 
 # L4.5 ---------------------------------------------------------------------------------------
-
-
-class ModelDown(Exception):
-    """The exception the checks' compute functions raise."""
 
 
 @pytest.mark.clause("L4.5")
@@ -274,7 +355,8 @@ def test_an_exception_from_compute_reaches_the_caller_and_nothing_is_stored() ->
     def failing() -> list[str]:
         raise ModelDown("model unavailable")
 
-    s.note("def failing():\n    raise RuntimeError('model unavailable')")
+    s.note("class ModelDown(Exception):\n    pass\n\n"
+           "def failing():\n    raise ModelDown('model unavailable')\n")
     try:
         goc(s, "p1", failing, "failing")
     except ModelDown:
@@ -291,32 +373,46 @@ def test_an_exception_from_compute_reaches_the_caller_and_nothing_is_stored() ->
 
 @pytest.mark.clause("L4.5", "L4.4")
 def test_an_exception_from_compute_reaches_every_waiting_caller() -> None:
+    # A follower that arrives while the failing computation is in progress joins it and must
+    # raise its ModelDown (L4.4, L4.5). One the machine delays until that computation has ended
+    # finds nothing stored and runs its own compute, or joins another late follower's: it returns
+    # ('other',), which is then stored. So each follower may raise ModelDown or return ('other',),
+    # and the leader must raise ModelDown. What is certain: no follower's compute runs before the
+    # check released the failing one (it was then still running), and after the run the cache
+    # holds ('other',) if a follower computed, else nothing, so that the next get_or_compute
+    # computes again.
     cache = RecommendationCache(capacity=8, ttl=60.0)
-    snippet = during_compute_snippet(
-        "", followers=2,
-        after="# make slow_compute raise instead of returning to reproduce\n"
-              "print(cache.get('p1'))").replace(
-        'return ["t1", "t2"]', 'raise RuntimeError("model unavailable")')
-    others = CountingCompute(["other"])
+    snippet = during_compute_snippet("", followers=2, fails=True,
+                                     after="print(cache.get('p1'))")
     failing = BlockingCompute(RESULT, error=ModelDown("model unavailable"))
+    others = LateCompute(["other"], failing.release)
     with blocked_compute(cache, snippet, compute=failing) as (leader, _):
-        followers = [
-            Worker(lambda: cache.get_or_compute("p1", others), name=f"follower{i}").start()
-            for i in range(2)
-        ]
-        settle(followers)
-    for worker in [leader, *followers]:
-        if not worker.finished.wait(TIMEOUT):
+        followers = start_followers(cache, others, 2)
+    callers = [leader, *followers]
+    for worker in callers:
+        waited = wait_limit(TIMEOUT)
+        if not worker.finished.wait(waited):
             raise AssertionError(repro_message(
-                f"a caller waiting on a failed compute did not return within {TIMEOUT:g} s",
-                snippet))
-    outcomes = [repr(w.error) if w.error is not None else f"returned {w.result!r}"
-                for w in [leader, *followers]]
-    if others.calls or not all(isinstance(w.error, ModelDown) for w in [leader, *followers]):
+                ran_out_text("a caller waiting on a failed compute", waited, TIMEOUT), snippet))
+    outcomes = [outcome(w) for w in callers]
+    if others.early:
         raise AssertionError(repro_message(
-            "expected the leader and both waiters to get ModelDown('model unavailable'), got "
-            f"{outcomes} (other computes run: {others.calls})", snippet))
+            f"a waiting caller ran its own compute while the first one was still running "
+            f"(expected it to wait for it); outcomes: {outcomes}", snippet))
+    late_ok = others.calls > 0
+    wrong = [w for w in callers if not isinstance(w.error, ModelDown)
+             and not (w is not leader and late_ok and w.error is None and w.result == ("other",))]
+    if wrong:
+        raise AssertionError(repro_message(
+            "expected the leader and every caller waiting on it to get "
+            f"ModelDown('model unavailable'), got: {outcomes}", snippet))
     got = promptly(lambda: cache.get("p1"), "cache.get('p1')", snippet)
+    if late_ok:
+        if got != ("other",):
+            raise AssertionError(repro_message(
+                "a caller that arrived after the failure computed ('other',), which is stored: "
+                f"expected get to return ('other',), got {got!r}", snippet))
+        return
     if got is not None:
         raise AssertionError(repro_message(
             f"after a failed compute: expected get to return None, got {got!r}", snippet))
@@ -344,6 +440,8 @@ INVALIDATIONS: dict[str, tuple[str, Callable[[RecommendationCache], Any], tuple[
 @pytest.mark.clause("L4.6")
 @pytest.mark.parametrize("kind", list(INVALIDATIONS))
 def test_a_result_computed_across_an_invalidation_is_returned_but_not_stored(kind: str) -> None:
+    # The action returns before the compute is released: it certainly ran while the
+    # computation was in progress, so its result must not be stored (a put's entry stays).
     code, action, expected = INVALIDATIONS[kind]
     cache = RecommendationCache(capacity=8, ttl=60.0)
     snippet = during_compute_snippet(code, after="print(cache.get('p1'))")
@@ -362,6 +460,7 @@ def test_a_result_computed_across_an_invalidation_is_returned_but_not_stored(kin
 
 @pytest.mark.clause("L4.6")
 def test_a_title_invalidation_that_misses_the_result_lets_it_be_stored() -> None:
+    # Nothing that L4.6 names happens during the compute (t7 is not in the result): stored.
     cache = RecommendationCache(capacity=8, ttl=60.0)
     code = "cache.invalidate_title('t7')"
     snippet = during_compute_snippet(code, after="print(cache.get('p1'))")
@@ -377,10 +476,12 @@ def test_a_title_invalidation_that_misses_the_result_lets_it_be_stored() -> None
 
 @pytest.mark.clause("L4.6")
 def test_an_invalidation_of_another_profile_lets_the_result_be_stored() -> None:
+    # Only p2 is invalidated during p1's compute: p1's result is stored.
     cache = RecommendationCache(capacity=8, ttl=60.0)
     cache.put("p2", ["t2"])
     code = "cache.invalidate('p2')"
-    snippet = during_compute_snippet(code, after="print(cache.get('p1'))")
+    snippet = during_compute_snippet(code, after="print(cache.get('p1'))",
+                                     before="cache.put('p2', ['t2'])")
     with blocked_compute(cache, snippet) as (leader, _):
         promptly(lambda: cache.invalidate("p2"), code, snippet)
     leader.wait("the computing get_or_compute", snippet)
@@ -392,30 +493,46 @@ def test_an_invalidation_of_another_profile_lets_the_result_be_stored() -> None:
 
 @pytest.mark.clause("L4.6", "L4.4")
 def test_callers_waiting_on_an_invalidated_compute_still_get_its_result() -> None:
+    # A follower that arrives before the invalidate joins the computation and gets RESULT
+    # (L4.4, L4.6). One the machine delays until after the invalidate does not join it (L4.7):
+    # it runs its own compute, or joins another late follower's, and returns ('other',), which
+    # is stored (nothing invalidates p1 after it started). So each follower may return RESULT or
+    # ('other',). What is certain: no follower's compute runs before the check starts the
+    # invalidate, the leader gets RESULT, and RESULT is never stored.
     cache = RecommendationCache(capacity=8, ttl=60.0)
     snippet = during_compute_snippet("cache.invalidate('p1')", followers=2,
                                      after="print(cache.get('p1'))")
-    others = CountingCompute(["other"])
+    invalidating = threading.Event()
+    others = LateCompute(["other"], invalidating)
+
+    def invalidate() -> bool:
+        invalidating.set()
+        return cache.invalidate("p1")
+
     with blocked_compute(cache, snippet) as (leader, _):
-        followers = [
-            Worker(lambda: cache.get_or_compute("p1", others), name=f"follower{i}").start()
-            for i in range(2)
-        ]
-        settle(followers)
-        promptly(lambda: cache.invalidate("p1"), "cache.invalidate('p1')", snippet)
+        followers = start_followers(cache, others, 2)
+        promptly(invalidate, "cache.invalidate('p1')", snippet)
     results = [w.wait("a waiting get_or_compute", snippet) for w in [leader, *followers]]
-    if others.calls or any(r != RESULT for r in results):
+    late_ok = others.calls > 0
+    if others.early or results[0] != RESULT or any(
+            r != RESULT and not (late_ok and r == ("other",)) for r in results[1:]):
         raise AssertionError(repro_message(
-            f"expected the leader and both waiters to get {RESULT!r}, got {results!r}", snippet))
+            f"expected the leader and both waiters to get {RESULT!r}, got {results!r} "
+            f"({others.early} compute runs of a waiter before the invalidation)", snippet))
     got = cache.get("p1")
-    if got is not None:
+    expected = ("other",) if late_ok else None
+    if got != expected:
+        why = ("a caller arriving after the invalidation computed ('other',), which is stored"
+               if late_ok else "the invalidated result must not be stored")
         raise AssertionError(repro_message(
-            f"the invalidated result must not be stored: expected None, got {got!r}", snippet))
+            f"{why}: expected get('p1') to return {expected!r}, got {got!r}", snippet))
 
 
 @pytest.mark.clause("L4.7")
 @pytest.mark.parametrize("kind", ["invalidate", "invalidate_all"])
 def test_a_caller_arriving_after_an_invalidation_starts_a_new_compute(kind: str) -> None:
+    # The invalidation returns, then the late call is made and must return, all while the old
+    # compute is blocked: the late call certainly arrived after the invalidation.
     code, action, _ = INVALIDATIONS[kind]
     cache = RecommendationCache(capacity=8, ttl=60.0)
     late = "print(cache.get_or_compute('p1', lambda: ['new']))"
@@ -442,6 +559,7 @@ def test_a_caller_arriving_after_an_invalidation_starts_a_new_compute(kind: str)
 
 @pytest.mark.clause("L4.7")
 def test_a_caller_arriving_after_a_put_gets_the_put_row() -> None:
+    # Same order as above: the put returns, then the late call is made, both during the compute.
     cache = RecommendationCache(capacity=8, ttl=60.0)
     code = "cache.put('p1', ['fresh'])"
     late = "print(cache.get_or_compute('p1', lambda: ['new']))"
@@ -464,86 +582,119 @@ def test_a_caller_arriving_after_a_put_gets_the_put_row() -> None:
 
 # L4.3 ---------------------------------------------------------------------------------------
 
-STRESS_SNIPPET = """
-import random, threading
-from solution import RecommendationCache
+STRESS_CAPACITY = 4
+STRESS_PROFILES = 8
+STRESS_THREADS = 4
+STRESS_OPS = 1500
+STRESS_TTL = 0.002
 
-cache = RecommendationCache(capacity=4, ttl=0.002)
-def work(seed):
+
+def failing() -> list[str]:
+    raise ModelDown("model unavailable")
+
+
+def stress_work(cache: RecommendationCache, seed: int, problems: list[str], progress: list[int],
+                go: threading.Event) -> None:
+    """One stress thread: STRESS_OPS random calls, noting in `problems` every result that no
+    interleaving allows. Profile p's rows are always (p, something), so a row handed back for p
+    must be a pair starting with p, and only p's row lists the title p."""
+    go.wait(5)
     rng = random.Random(seed)
-    for n in range(1500):
-        p = f"p{rng.randrange(8)}"
-        op = rng.randrange(7)
-        if op == 0: cache.put(p, [p, f"v{n}"])
-        elif op == 1: cache.get(p)
-        elif op == 2: cache.invalidate(p)
-        elif op == 3: cache.invalidate_title(p)
-        elif op == 4: assert len(cache) <= 4
-        elif op == 5: cache.get_or_compute(p, lambda: [p, "computed"])
-        else: cache.invalidate_all() if rng.random() < 0.05 else cache.get(p)
-threads = [threading.Thread(target=work, args=(seed,)) for seed in range(4)]
-for t in threads: t.start()
-for t in threads: t.join()
-"""
+    for n in range(STRESS_OPS):
+        progress[seed] = n + 1
+        p = f"p{rng.randrange(STRESS_PROFILES)}"
+        op = rng.randrange(8)
+        row = None
+        try:
+            if op == 0:
+                cache.put(p, [p, f"v{n}"])
+            elif op == 1:
+                row = cache.get(p)
+            elif op == 2:
+                if type(cache.invalidate(p)) is not bool:
+                    problems.append(f"invalidate({p!r}) did not return a bool")
+            elif op == 3:
+                removed = cache.invalidate_title(p)
+                if removed not in (0, 1):
+                    problems.append(f"invalidate_title({p!r}) returned {removed!r}; at most one "
+                                    "entry lists it")
+            elif op == 4:
+                size = len(cache)
+                if not 0 <= size <= STRESS_CAPACITY:
+                    problems.append(f"len(cache) was {size} with capacity {STRESS_CAPACITY}")
+            elif op == 5:
+                row = cache.get_or_compute(p, lambda p=p: [p, "computed"])
+            elif op == 6:
+                row = cache.get_or_compute(p, failing)
+            elif rng.random() < 0.05:
+                cache.invalidate_all()
+        except ModelDown:
+            # Any get_or_compute for p may join a computation another thread started with
+            # `failing` and must then raise its ModelDown (L4.4, L4.5), whatever its own compute.
+            if op not in (5, 6):
+                problems.append(f"call {op} for {p!r} raised ModelDown, which only compute raises")
+        if row is not None and (type(row) is not tuple or len(row) != 2 or row[0] != p):
+            problems.append(f"call {op} for {p!r} returned {row!r}, which was never stored or "
+                            "computed for it")
+
+
+STRESS_SNIPPET = "\n".join([
+    "import random",
+    "import threading",
+    "from solution import RecommendationCache",
+    "",
+    f"STRESS_CAPACITY, STRESS_PROFILES, STRESS_OPS = {STRESS_CAPACITY}, {STRESS_PROFILES}, "
+    f"{STRESS_OPS}",
+    "",
+    inspect.getsource(ModelDown),
+    inspect.getsource(failing),
+    inspect.getsource(stress_work),
+    f"cache = RecommendationCache(capacity=STRESS_CAPACITY, ttl={STRESS_TTL})",
+    f"problems, progress, go = [], [0] * {STRESS_THREADS}, threading.Event()",
+    "threads = [threading.Thread(target=stress_work, args=(cache, seed, problems, progress, go))",
+    f"           for seed in range({STRESS_THREADS})]",
+    "for t in threads:",
+    "    t.start()",
+    "go.set()",
+    "for t in threads:",
+    "    t.join()",
+    "print(len(problems), 'problems', problems[:3])",
+    "print('len after the run:', len(cache))",
+    "cache.invalidate_all()",
+    "print('len after invalidate_all:', len(cache))",
+])
 
 
 @pytest.mark.clause("L4.3", "L2.1")
 def test_many_threads_calling_every_method_keep_every_invariant() -> None:
-    capacity, profiles, threads, ops = 4, 8, 4, 1500
-    cache = RecommendationCache(capacity=capacity, ttl=0.002)
-    barrier = threading.Barrier(threads)
+    # What `stress_work` asserts holds in every interleaving (see its comments): rows are only
+    # ever stored or computed as (p, ...) for profile p, the title p only in p's row, L2.1 bounds
+    # len at every moment, and a get_or_compute may raise the failing compute's ModelDown when it
+    # joined that computation. The check waits while the threads make progress and fails only
+    # when none of them has moved for many seconds (a deadlock), see `join_while_progressing`.
+    cache = RecommendationCache(capacity=STRESS_CAPACITY, ttl=STRESS_TTL)
     problems: list[str] = []
-
-    def check_row(p: str, row: Any, what: str) -> None:
-        if row is not None and (type(row) is not tuple or not row or row[0] != p):
-            problems.append(f"{what} for {p!r} returned {row!r}, which was never stored for it")
-
-    def work(seed: int) -> None:
-        rng = random.Random(seed)
-        barrier.wait(TIMEOUT)
-        for n in range(ops):
-            p = f"p{rng.randrange(profiles)}"
-            op = rng.randrange(8)
-            if op == 0:
-                cache.put(p, [p, f"v{n}"])
-            elif op == 1:
-                check_row(p, cache.get(p), "get")
-            elif op == 2:
-                cache.invalidate(p)
-            elif op == 3:
-                removed = cache.invalidate_title(p)
-                if removed not in (0, 1):
-                    problems.append(f"invalidate_title({p!r}) returned {removed}; at most one "
-                                    "profile lists it")
-            elif op == 4:
-                size = len(cache)
-                if size > capacity:
-                    problems.append(f"len(cache) was {size} with capacity {capacity}")
-            elif op == 5:
-                check_row(p, cache.get_or_compute(p, lambda p=p: [p, "computed"]),
-                          "get_or_compute")
-            elif op == 6:
-                with suppress(ModelDown):
-                    cache.get_or_compute(p, _failing)
-            elif rng.random() < 0.05:
-                cache.invalidate_all()
-
-    workers = [Worker(lambda seed=seed: work(seed), name=f"stress{seed}").start()
-               for seed in range(threads)]
+    progress = [0] * STRESS_THREADS
+    go = threading.Event()
+    workers = [
+        Worker(lambda seed=seed: stress_work(cache, seed, problems, progress, go),
+               name=f"stress{seed}").start()
+        for seed in range(STRESS_THREADS)
+    ]
+    go.set()
+    join_while_progressing(workers, progress, "the stress threads", STRESS_SNIPPET)
     for worker in workers:
-        worker.wait("a stress thread", STRESS_SNIPPET, timeout=4 * TIMEOUT)
+        worker.wait("a stress thread", STRESS_SNIPPET)
     if problems:
         raise AssertionError(repro_message(
             f"expected no broken invariant, got {len(problems)}, first: {problems[0]}",
             STRESS_SNIPPET))
-    if len(cache) > capacity:
-        raise AssertionError(repro_message(f"len(cache) > {capacity} after the run",
-                                           STRESS_SNIPPET))
+    size = len(cache)
+    if size > STRESS_CAPACITY:
+        raise AssertionError(repro_message(
+            f"len(cache) after the run: expected at most {STRESS_CAPACITY}, got {size}",
+            STRESS_SNIPPET))
     cache.invalidate_all()
     if len(cache) != 0:
         raise AssertionError(repro_message(
             f"expected len 0 after invalidate_all, got {len(cache)}", STRESS_SNIPPET))
-
-
-def _failing() -> list[str]:
-    raise ModelDown("model unavailable")

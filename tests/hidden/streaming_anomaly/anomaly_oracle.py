@@ -8,10 +8,13 @@ sums are shifted when it does). With ``n`` values, ``S1 = sum X`` and ``S2 = sum
 - ``A = n * X - S1`` is ``n * 2**scale`` times ``value - mean``;
 - ``D > T``  iff  ``A**2 > threshold**2 * V``   (``D = |value - mean|``, ``T = threshold * std``).
 
-R1: ``V == 0`` (all window values equal) -> the answer must be ``A != 0``, no tolerance.
+R1: ``V == 0`` (all window values equal) -> the answer must be ``A != 0``, no tolerance, however
+small the departure (subnormal values and signed zeros included: ``-0.0`` and ``0.0`` are the
+same number, 0).
 R2: otherwise an answer different from ``D > T`` is allowed iff
-``|D - T| <= 1e-9 * (D + T) + 1e-12 * S`` (``S`` the largest ``|v|`` accepted so far, this value
-included), decided exactly with ``fractions.Fraction`` (only ever needed on a disagreement).
+``|D - T| <= 1e-9 * (D + T) + 1e-12 * S + 1e-150`` (``S`` the largest ``|v|`` accepted so far,
+this value included), decided exactly with ``fractions.Fraction`` (only ever needed on a
+disagreement).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from fractions import Fraction
 
 REL_TOL = Fraction(1, 10**9)
 ABS_TOL = Fraction(1, 10**12)
+FLOOR = Fraction(1, 10**150)
 
 
 @dataclass(frozen=True)
@@ -45,13 +49,13 @@ class Verdict:
         if self.warming_up or self.constant:
             return False
         d = Fraction(abs(self.a))
-        s = self.largest * self.scale_n
+        slack = (ABS_TOL * self.largest + FLOOR) * self.scale_n  # abs*S + floor, scaled
         t_sq = self.threshold * self.threshold * self.v
-        # D - T <= rel*(D+T) + abs*S   <=>  (1-rel)D - abs*S <= (1+rel)T
-        left = (1 - REL_TOL) * d - ABS_TOL * s
+        # D - T <= rel*(D+T) + slack   <=>  (1-rel)D - slack <= (1+rel)T
+        left = (1 - REL_TOL) * d - slack
         first = left <= 0 or left * left <= (1 + REL_TOL) ** 2 * t_sq
-        # T - D <= rel*(D+T) + abs*S   <=>  (1-rel)T <= (1+rel)D + abs*S
-        right = (1 + REL_TOL) * d + ABS_TOL * s
+        # T - D <= rel*(D+T) + slack   <=>  (1-rel)T <= (1+rel)D + slack
+        right = (1 + REL_TOL) * d + slack
         second = (1 - REL_TOL) ** 2 * t_sq <= right * right
         return first and second
 

@@ -64,6 +64,40 @@ def test_invalid_parameters_are_rejected_with_value_error(kwargs: dict[str, Any]
 @pytest.mark.parametrize(
     "kwargs",
     [
+        {"window_size": 2.5},
+        {"window_size": "10"},
+        {"window_size": None},
+        {"window_size": True},
+        {"window_size": 10, "threshold": "3"},
+        {"window_size": 10, "threshold": None},
+        {"window_size": 10, "min_samples": 2.0},
+    ],
+    ids=repr,
+)
+def test_parameters_of_the_wrong_type_are_rejected(kwargs: dict[str, Any]) -> None:
+    snippet = (
+        "from solution import SlidingWindowDetector\n"
+        f"SlidingWindowDetector(**{kwargs!r})  # expected TypeError or ValueError"
+    )
+    try:
+        SlidingWindowDetector(**kwargs)
+    except (TypeError, ValueError):
+        return
+    except Exception as error:
+        fail(
+            f"SlidingWindowDetector({kwargs}) must raise TypeError or ValueError, got {error!r}",
+            snippet,
+        )
+    fail(
+        f"SlidingWindowDetector({kwargs}) must raise TypeError or ValueError, but it was accepted",
+        snippet,
+    )
+
+
+@pytest.mark.clause("L1.1")
+@pytest.mark.parametrize(
+    "kwargs",
+    [
         {"window_size": 2},
         {"window_size": 2, "min_samples": 2},
         {"window_size": 7, "threshold": 0.001, "min_samples": 7},
@@ -119,6 +153,7 @@ def test_no_value_is_an_anomaly_before_min_samples_values(
 @example(params=(3, 2.0, None), values=[0.0, 0.0, 1.0, 3.0, 0.0, 0.0, 3.0])
 @example(params=(2, 0.5, None), values=[0.0, 2.0, 1.0, 3.0, 3.0, 0.0])
 @example(params=(4, 1.0, 2), values=[0.0, 1.0, 3.0, 0.0, 1.0, 1.0, -3.0])
+@example(params=(3, 1.0, None), values=[1.0, 1.0, 1.0, 1.0, 1.0, 2.0])
 def test_small_integer_streams_match_exact_arithmetic(
     params: tuple[int, float, int | None], values: list[float]
 ) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from anomaly_oracle import TimeOracle
-from anomaly_support import Transcript, check_time_stream, fail, thresholds
+from anomaly_support import R1_EDGE_CASES, Transcript, check_time_stream, fail, thresholds
 from hypothesis import example, given
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
@@ -143,6 +143,25 @@ def test_a_time_window_needs_min_samples_events() -> None:
 def test_a_constant_time_window_alarms_exactly_when_the_value_differs() -> None:
     events = [(0.0, 1e12), *[(float(t), 0.1) for t in range(1, 30)], (30.0, 0.1), (31.0, 0.2)]
     check_time_stream(TimeWindowDetector, events, 10.0, threshold=3.0, min_samples=2, clause="L3.3")
+
+
+@pytest.mark.clause("L3.3")
+@pytest.mark.parametrize(
+    ("window", "values"), [case[1:] for case in R1_EDGE_CASES], ids=[c[0] for c in R1_EDGE_CASES]
+)
+def test_a_constant_time_window_alarms_at_a_subnormal_departure(
+    window: int, values: list[float]
+) -> None:
+    # one event per time unit and a horizon of `window`: the same windows as the sliding case
+    events = [(float(t), v) for t, v in enumerate(values)]
+    check_time_stream(
+        TimeWindowDetector,
+        events,
+        float(window),
+        threshold=3.0,
+        min_samples=min(2, window),
+        clause="L3.3",
+    )
 
 
 # ---------------------------------------------------------------------------------------------
