@@ -47,7 +47,7 @@ def test_reset_returns_zero() -> None:
 """
 
 
-def grade_tests(root: Path, tests: str, tmp_path: Path) -> dict[str, object]:
+def grade_tests(root: Path, tests: str, tmp_path: Path, *extra: str) -> dict[str, object]:
     path = tmp_path / "test_mine.py"
     path.write_text(tests, encoding="utf-8")
     out = tmp_path / "r.json"
@@ -63,6 +63,7 @@ def grade_tests(root: Path, tests: str, tmp_path: Path) -> dict[str, object]:
             str(path),
             "--json",
             str(out),
+            *extra,
         ],
         root=root,
         rng=random.Random(0),
@@ -120,6 +121,22 @@ def test_a_test_that_fails_on_the_reference_catches_no_bug_even_when_it_fails_on
     wrong_test = WRONG.split("\n\n\n", 1)[1]
     result = grade_tests(toy_root, ONE_TEST + "\n\n" + wrong_test, tmp_path)
     assert (result["bugs_caught"], result["set_aside"]) == (0, 1)
+
+
+def test_a_test_too_slow_on_the_reference_is_set_aside_as_slow_not_as_wrong(
+    toy_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    slow = THOROUGH + (
+        "\n\ndef test_a_patient_test() -> None:\n"
+        "    import time\n"
+        "    time.sleep(30)\n"
+    )
+    result = grade_tests(toy_root, slow, tmp_path, "--check-timeout", "2")
+    assert result["too_slow_on_reference"] == ["a patient test"]
+    assert (result["bugs_caught"], result["set_aside"]) == (2, 1)
+    out = capsys.readouterr().out
+    assert "set aside: 1 of 3 did not finish within the time limit" in out
+    assert "too slow, not wrong" in out and "fail on the reference" not in out
 
 
 def test_level_grades_the_learners_tests_against_that_levels_bugs_only(

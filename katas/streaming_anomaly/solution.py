@@ -21,7 +21,8 @@ class SlidingWindowDetector:
         """L1.1: ``window_size`` an int >= 2; ``threshold`` an int or float, finite and > 0;
         ``min_samples`` (default ``window_size``) an int with ``2 <= min_samples <= window_size``.
         Out of range: ``ValueError``; another type (float window size, bool, str, None):
-        ``TypeError`` or ``ValueError``. No check passes numpy scalars as parameters."""
+        ``TypeError`` or ``ValueError``. No check passes numpy scalars as parameters, nor a
+        threshold outside ``[1e-3, 1e6]`` (you may reject those with ``ValueError``)."""
         raise NotImplementedError
 
     def update(self, value: float) -> bool:
@@ -49,7 +50,8 @@ class TimeWindowDetector:
 
     def __init__(self, horizon: float, threshold: float = 3.0, min_samples: int = 2) -> None:
         """L3.1: ``horizon`` and ``threshold`` ints or floats, finite and > 0, ``min_samples`` an
-        int >= 2. Out of range: ``ValueError``; another type: ``TypeError`` or ``ValueError``."""
+        int >= 2. Out of range: ``ValueError``; another type: ``TypeError`` or ``ValueError``.
+        A threshold outside ``[1e-3, 1e6]`` or a horizon above ``1e12`` may be rejected too."""
         raise NotImplementedError
 
     def update(self, timestamp: float, value: float) -> bool:

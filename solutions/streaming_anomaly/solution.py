@@ -61,13 +61,21 @@ def _checked_value(value: object) -> float:
     return float(value)
 
 
-def _checked_threshold(threshold: object) -> float:
-    """``threshold`` as a float if it is a finite number > 0 (L1.1); O(1)."""
+def _checked_threshold(
+    threshold: object, name: str = "threshold", low: float = 1e-3, high: float = 1e6
+) -> float:
+    """``threshold`` as a float if it is a number with ``low <= threshold <= high`` (L1.1: finite
+    and > 0; the statement lets a detector reject values outside that range with ValueError,
+    which keeps ``threshold**2`` far from underflow and overflow); O(1)."""
     if isinstance(threshold, bool | np.bool_) or not isinstance(threshold, _REAL_TYPES):
-        raise TypeError(f"threshold must be a number, got {type(threshold).__name__}")
+        raise TypeError(f"{name} must be a number, got {type(threshold).__name__}")
+    if isinstance(threshold, int) and not low <= threshold <= high:  # huge ints: no float()
+        raise ValueError(f"{name} must be between {low:g} and {high:g}, got {threshold:.3g}")
     result = float(threshold)
     if not (math.isfinite(result) and result > 0):
-        raise ValueError(f"threshold must be finite and > 0, got {threshold!r}")
+        raise ValueError(f"{name} must be finite and > 0, got {threshold!r}")
+    if not low <= result <= high:
+        raise ValueError(f"{name} must be between {low:g} and {high:g}, got {threshold!r}")
     return result
 
 
@@ -318,7 +326,7 @@ class TimeWindowDetector(_Window):
     def __init__(self, horizon: float, threshold: float = 3.0, min_samples: int = 2) -> None:
         """Validate the parameters (L3.1): ``horizon`` finite and > 0, ``threshold`` finite and
         > 0, ``min_samples`` an int >= 2; else ``ValueError`` (or ``TypeError``)."""
-        self._horizon = _checked_threshold(horizon)
+        self._horizon = _checked_threshold(horizon, "horizon", low=0.0, high=1e12)
         self.threshold = _checked_threshold(threshold)
         self._min_samples = _checked_int("min_samples", min_samples, 2)
         super().__init__(self.threshold)
@@ -544,6 +552,7 @@ def detect_batch(
     n = len(xs)
     if n <= k:
         return np.zeros(n, dtype=np.bool_)
+    w = min(w, n)  # no window holds more than the n - 1 values before the last one
     thr_sq = thr * thr
     # Longer blocks share the w-value overlap among more windows but loosen the error bound.
     block = 8 * w if w <= 256 else 4 * w if w <= 2048 else w

@@ -23,6 +23,8 @@ class UserTests:
     failing_on_reference: list[str] = field(default_factory=list)
     """Tests that fail on the reference: set aside, they earn no credit for catching bugs."""
     reference_messages: list[str] = field(default_factory=list)
+    too_slow_on_reference: list[str] = field(default_factory=list)
+    """Of the tests set aside, those that ran out of time on the reference (too slow, not wrong)."""
     tests_total: int = 0
     bugs_caught: int = 0
     bugs_total: int = 0
@@ -35,6 +37,7 @@ class UserTests:
     """Bugs only a property-based test caught: another seed may miss them."""
     passed_on_solution: bool | None = None
     failing_on_solution: list[str] = field(default_factory=list)
+    too_slow_on_solution: list[str] = field(default_factory=list)
     error: str = ""
 
     @property
@@ -53,6 +56,7 @@ class UserTests:
             "failing_on_reference": self.failing_on_reference,
             "failing_on_reference_messages": self.reference_messages,
             "set_aside": len(self.failing_on_reference),
+            "too_slow_on_reference": self.too_slow_on_reference,
             "tests_total": self.tests_total,
             "bugs_caught": self.bugs_caught,
             "bugs_total": self.bugs_total,
@@ -61,6 +65,7 @@ class UserTests:
             "caught_by_property_only": self.caught_by_property_only,
             "passed_on_solution": self.passed_on_solution,
             "failing_on_solution": self.failing_on_solution,
+            "too_slow_on_solution": self.too_slow_on_solution,
             "error": self.error,
         }
 
@@ -338,17 +343,33 @@ class Printer:
             self.line(f"  {tests.error}")
             return
         aside = len(tests.failing_on_reference)
-        if tests.passed_on_reference:
-            self.line(f"  all {tests.tests_total} pass on the reference solution")
-        else:
-            self.line(
-                f"  set aside: {aside} of {tests.tests_total} fail on the reference solution, so "
-                "they assert something the statement does not say (they earn no credit):"
-            )
+        slow = set(tests.too_slow_on_reference)
+        wrong = [
+            (name, message)
             for name, message in zip(
                 tests.failing_on_reference, tests.reference_messages, strict=False
-            ):
+            )
+            if name not in slow
+        ]
+        if tests.passed_on_reference:
+            self.line(f"  all {tests.tests_total} pass on the reference solution")
+        if wrong:
+            self.line(
+                f"  set aside: {len(wrong)} of {tests.tests_total} fail on the reference solution "
+                "and earn no credit. Each asserts something the statement does not promise, unless "
+                "it follows a clause word for word: then the kata is at fault (report it, quoting "
+                "the clause):"
+            )
+            for name, message in wrong:
                 self.line(f"    {name}: {message.splitlines()[0] if message else ''}")
+        if slow:
+            self.line(
+                f"  set aside: {len(slow)} of {tests.tests_total} did not finish within the time "
+                "limit per test on the reference solution: too slow, not wrong, but a test that "
+                "cannot finish cannot earn credit (make it faster, or raise --check-timeout):"
+            )
+            for name in tests.too_slow_on_reference:
+                self.line(f"    {name}")
         if tests.graded_against_bugs:
             excluded = f" with {aside} of your tests set aside" if aside else ""
             self.line(
@@ -370,11 +391,15 @@ class Printer:
             for hint in tests.caught_by_property_only:
                 self.line(f"    {hint}")
         if tests.passed_on_solution is not None:
-            failing = tests.failing_on_solution
-            verdict = (
-                "pass"
-                if tests.passed_on_solution
-                else f"{len(failing)} fail: " + ", ".join(failing[:5])
-                + (f" and {len(failing) - 5} more" if len(failing) > 5 else "")
-            )
+            slow_here = set(tests.too_slow_on_solution)
+            failing = [name for name in tests.failing_on_solution if name not in slow_here]
+            parts = []
+            if failing:
+                parts.append(
+                    f"{len(failing)} fail: " + ", ".join(failing[:5])
+                    + (f" and {len(failing) - 5} more" if len(failing) > 5 else "")
+                )
+            if slow_here:
+                parts.append(f"{len(slow_here)} too slow: " + ", ".join(sorted(slow_here)[:5]))
+            verdict = "pass" if tests.passed_on_solution else "; ".join(parts)
             self.line(f"  on your solution: {verdict}")

@@ -85,6 +85,7 @@ def grade_user_tests(
     failing = [c for c in on_reference.checks if not c.passed]
     result.failing_on_reference = [c.name for c in failing]
     result.reference_messages = [c.message for c in failing]
+    result.too_slow_on_reference = [c.name for c in failing if c.timed_out]
     result.passed_on_reference = not failing
     result.tests_total = len(on_reference.checks)
     set_aside = [c.id for c in failing]
@@ -137,4 +138,5 @@ def grade_user_tests(
             c.passed for c in solution_run.checks
         )
         result.failing_on_solution = [c.name for c in solution_run.checks if not c.passed]
+        result.too_slow_on_solution = [c.name for c in solution_run.checks if c.timed_out]
     return result
