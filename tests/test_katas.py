@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from kata import quality
 from kata.bench import load
 from kata.catalog import ROOT, Kata, kata_ids, load_kata
 from kata.grading import Check, SuiteRun, run_suite
@@ -197,3 +198,10 @@ def test_the_benchmark_probes_run_on_the_reference(kid: str) -> None:
     for name, probe in module.PROBES.items():
         run: Callable[[], int] = probe(reference, small)
         assert run() > 0, f"probe {name} performed no operation"
+
+
+@pytest.mark.parametrize("kid", KATAS)
+def test_the_reference_has_no_finding_under_the_learners_code_quality_checks(kid: str) -> None:
+    # The reference is what a learner compares against: it must meet the bar it sets them.
+    for findings in (quality.ruff(kata(kid).reference), quality.mypy(kata(kid).reference)):
+        assert findings.count == 0, findings.lines

@@ -542,8 +542,9 @@ def detect_batch(
     worst-case bound on its rounding error; the rare windows whose bound is not small against
     their own spread, or whose computed spread is below ``1e-280`` (a constant window always
     is one of these, or both) are decided exactly from run lengths (R1: ``value != c``) or
-    recomputed directly in O(window_size). ``ValueError`` for a non-1-D input, a non-finite or out-of-range value, or
-    an out-of-range parameter; ``TypeError`` for a parameter or values of the wrong type (L4.2).
+    recomputed directly in O(window_size). ``ValueError`` for a non-1-D input, a non-finite or
+    out-of-range value, or an out-of-range parameter; ``TypeError`` for a parameter or values of
+    the wrong type (L4.2). A window longer than the input is cut to its length (same answers).
     """
     w = _checked_int("window_size", window_size, 2)
     thr = _checked_threshold(threshold)
