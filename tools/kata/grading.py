@@ -287,21 +287,15 @@ def run_suite(
             options += ["--kata-only", str(wanted)]
         if level is not None:
             options += ["--kata-level", str(level)]
-        run = _run_checks(
+        result = _run_checks(
+            _Run(workdir, private, target, seed, profile, options, limits),
             charge=(lambda check: charge_to_cost([check], kata)) if kata else lambda check: None,
-            workdir=workdir,
-            private=private,
-            target=target,
-            seed=seed,
-            profile=profile,
-            options=options,
-            limits=limits,
             deadline=deadline,
             on_check=on_check,
             clock=clock,
         )
-        run.notes[:0] = notes
-        return run
+        result.notes[:0] = notes
+        return result
 
 
 def charge_to_cost(checks: Sequence[Check], kata: Kata) -> None:
@@ -400,24 +394,27 @@ def _pytest_argv(
     ]
 
 
-def _launch(
-    number: int,
-    progress: _Progress,
-    *,
-    workdir: Path,
-    private: Path,
-    target: str,
-    seed: int,
-    profile: str,
-    options: list[str],
-    limits: Limits,
-) -> _Attempt:
+@dataclass(frozen=True)
+class _Run:
+    """What every grading process of one run shares."""
+
+    workdir: Path
+    private: Path
+    target: str
+    seed: int
+    profile: str
+    options: list[str]
+    limits: Limits
+
+
+def _launch(number: int, progress: _Progress, run: _Run) -> _Attempt:
     """Start grading process `number`; after the first, it runs only the checks not yet done."""
+    workdir, private, limits = run.workdir, run.private, run.limits
     results = private / f"records-{number}.jsonl"
     stacks = private / f"stacks-{number}.txt"
     argv = _pytest_argv(
-        target, workdir, results=results, stacks=stacks, seed=seed, profile=profile
-    ) + options
+        run.target, workdir, results=results, stacks=stacks, seed=run.seed, profile=run.profile
+    ) + run.options
     if progress.hung:
         argv += [
             "--kata-hung",
@@ -611,35 +608,20 @@ def _settle(
 
 
 def _run_checks(
+    run: _Run,
     *,
     charge: Callable[[Check], None],
-    workdir: Path,
-    private: Path,
-    target: str,
-    seed: int,
-    profile: str,
-    options: list[str],
-    limits: Limits,
     deadline: float,
     on_check: Callable[[Check], None],
     clock: Clock,
 ) -> SuiteRun:
     """Run the checks in grading processes, a new one after each check that hangs or crashes
     its process, until every check has a verdict or the run's deadline passes."""
+    workdir, limits = run.workdir, run.limits
     progress = _Progress(charge=charge)
     output = ""
     for number in itertools.count(1):
-        attempt = _launch(
-            number,
-            progress,
-            workdir=workdir,
-            private=private,
-            target=target,
-            seed=seed,
-            profile=profile,
-            options=options,
-            limits=limits,
-        )
+        attempt = _launch(number, progress, run)
         try:
             _follow(
                 attempt, progress, limits=limits, deadline=deadline, on_check=on_check, clock=clock
