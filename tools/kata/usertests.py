@@ -9,6 +9,7 @@ isolated process; bug runs go in parallel and stop at the first failing test.
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 import time
@@ -63,18 +64,15 @@ def grade_user_tests(
     (every bug for None) and `solution`; tests that fail on the reference are set aside for the
     bug runs and earn no credit. Cost: 2 + (number of bugs) runs of the file, `workers` at once."""
     result = UserTests(file=str(tests))
+    # Every run of the file: same seed and limits, example-based tests before property-based ones.
+    run_tests = functools.partial(
+        run_suite, tests, seed=seed, profile=USER_PROFILE, limits=limits, examples_first=True
+    )
     phase = time.monotonic()
     bugs = bugs_for_level(kata, level)
     result.bugs_total = len(bugs)
     try:
-        on_reference = run_suite(
-            tests,
-            kata.reference,
-            seed=seed,
-            profile=USER_PROFILE,
-            limits=limits,
-            examples_first=True,
-        )
+        on_reference = run_tests(kata.reference)
     except KataError as error:
         result.error = str(error)
         return result
@@ -99,17 +97,7 @@ def grade_user_tests(
         with tempfile.TemporaryDirectory(prefix="kata-bug-") as tmp:
             planted = Path(tmp) / "solution.py"
             planted.write_text(bug.apply(source), encoding="utf-8")
-            run = run_suite(
-                tests,
-                planted,
-                seed=seed,
-                profile=USER_PROFILE,
-                limits=limits,
-                deselect=set_aside,
-                stop_at_first_failure=True,
-                shrink=False,
-                examples_first=True,
-            )
+            run = run_tests(planted, deselect=set_aside, stop_at_first_failure=True, shrink=False)
         if run.error:
             return "example"
         first = next((c for c in run.checks if not c.passed), None)
@@ -118,9 +106,7 @@ def grade_user_tests(
     def on_solution() -> SuiteRun | None:
         if solution is None:
             return None
-        return run_suite(
-            tests, solution, seed=seed, profile=USER_PROFILE, limits=limits, examples_first=True
-        )
+        return run_tests(solution)
 
     with ThreadPoolExecutor(max_workers=workers or default_workers()) as pool:
         mine = pool.submit(on_solution)
