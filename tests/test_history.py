@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from kata import history
+from kata import history, render
 from kata.cli import main
 from kata.errors import HistoryError, HistoryTooNew
 from kata.history import Attempt, GradeRecord, History, LevelScore, LevelTimes
@@ -131,20 +131,24 @@ def test_no_history_records_nothing(toy_root: Path, tmp_path: Path) -> None:
 def test_the_history_command_shows_best_trend_and_grades_newest_first(
     toy_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    stub = toy_root / "katas" / "toy" / "solution.py"
-    run(toy_root, tmp_path, "grade", "toy", "--solution", str(stub), *FAST)
+    run(toy_root, tmp_path, "start", "toy")
+    run(toy_root, tmp_path, "grade", "toy", *FAST)
+    (toy_root / "work" / "toy" / "solution.py").write_text((toy_root / REFERENCE).read_text())
+    run(toy_root, tmp_path, "grade", "toy", *FAST)
     run(toy_root, tmp_path, "grade", "toy", "--reference", *FAST)
     capsys.readouterr()
     assert run(toy_root, tmp_path, "history", "toy") == 0
     out = capsys.readouterr().out
     assert "toy — Running total" in out
     assert "best: 100% (3/3 checks of levels 1..2)" in out
-    assert "score per grade" in out and "0% 100%" in out
+    assert "reference (not your work: not ranked)" in out
+    assert "score per grade            ▁█  0% 100%" in out, "one glyph per number shown"
     assert out.index("3/3 100%") < out.index("0/3 0%"), "newest first"
     assert run(toy_root, tmp_path, "history", "--json") == 0
     data = json.loads(capsys.readouterr().out)
-    assert [g["passed"] for g in data["grades"]] == [3, 0]
-    assert data["best"]["toy"]["passed"] == 3
+    assert [g["passed"] for g in data["grades"]] == [3, 3, 0]
+    assert [g["own_work"] for g in data["grades"]] == [False, True, True]
+    assert data["best"]["toy"]["own_work"] is True, "the reference is never your best"
     assert run(toy_root, tmp_path, "history", "nope") == 2
 
 
@@ -157,9 +161,9 @@ def test_an_empty_history_says_so_without_creating_a_database(
 
 
 def test_sparklines_scale_to_the_top_value() -> None:
-    assert history.sparkline([0, 50, 100], 100) == "▁▅█"
-    assert history.sparkline([1, None, 4]) == "▃ █"
-    assert history.sparkline([0, 100], 100, unicode=False) == ".#"
+    assert render.sparkline([0, 50, 100], 100) == "▁▅█"
+    assert render.sparkline([1, None, 4]) == "▃ █"
+    assert render.sparkline([0, 100], 100, unicode=False) == ".#"
 
 
 # --- the database itself --------------------------------------------------------------------

@@ -122,8 +122,8 @@ def test_a_scripted_interview_unlocks_each_level_in_turn_and_ends_with_a_scoreca
     assert "1 Adding" in card and "2 Resetting" in card
     row_1 = next(line for line in card.splitlines() if "1 Adding" in line).split()
     row_2 = next(line for line in card.splitlines() if "2 Resetting" in line).split()
-    assert row_1[2:] == ["0.0", "4.0", "4.0", "2/2", "1/1"]
-    assert row_2[2:] == ["4.0", "7.0", "3.0", "1/1", "0/1"]
+    assert row_1[2:] == ["0.0", "4.0", "4.0", "2/2", "1/1", "0"]
+    assert row_2[2:] == ["4.0", "7.0", "3.0", "1/1", "0/1", "0"]
     assert "time: 7.0 min, within your 10 min budget" in card
     assert "ruff and mypy not run" in card
     assert "earlier attempts: none" in card
@@ -168,14 +168,15 @@ def test_an_abandoned_attempt_ends_with_finish_and_shows_the_overrun(
     card = capsys.readouterr().out
     assert "1 of 2 levels passed · ended with `kata finish`" in card
     row_2 = next(line for line in card.splitlines() if "2 Resetting" in line).split()
-    assert row_2[2:] == ["3.0", "-", "-", "0/1", "0/1"]
+    assert row_2[2:] == ["3.0", "-", "-", "0/1", "0/1", "0"]
     assert "time: 14.0 min, 4.0 min over your 10 min budget" in card
 
     before = digests(work(toy_root))
-    assert run(toy_root, clock.at(15), home, "finish", "toy") == 2
-    assert "already ended at minute 14.0" in capsys.readouterr().err
-    assert run(toy_root, clock.at(15), home, "finish") == 2
-    assert "no interview is in progress" in capsys.readouterr().err
+    for again in (["finish", "toy"], ["finish"]):
+        assert run(toy_root, clock.at(15), home, *again) == 0, "an ended attempt's card again"
+        assert "1 of 2 levels passed · ended with `kata finish`" in capsys.readouterr().out
+    assert run(toy_root, clock.at(15), home, "status") == 0
+    assert "ended (finished) at minute 14.0" in capsys.readouterr().out
     assert digests(work(toy_root)) == before
     assert db_rows(home, "SELECT finish_reason, minutes FROM attempts") == [("finished", 14.0)]
 
@@ -316,9 +317,17 @@ def test_a_readme_that_cannot_take_the_next_level_is_an_error_and_nothing_is_los
     assert "Level 1 2/2" in captured.out, "the grade itself is reported"
     assert "cannot be added to" in captured.err and "Traceback" not in captured.err
     assert (readme / "notes.txt").read_text() == "mine"
-    assert run(toy_root, clock, home, "status", "toy") == 0
-    assert "level 2 — Resetting: locked" in capsys.readouterr().out, "nothing was recorded"
     assert db_rows(home, "SELECT count(*) FROM grades") == [(1,)], "the grade is in the history"
+    assert run(toy_root, clock, home, "status", "toy") == 0
+    captured = capsys.readouterr()
+    assert "level 2 — Resetting: unlocked" in captured.out, "the unlock is recorded"
+    assert "cannot be added to" in captured.err, "and the README still lacks it"
+    (readme / "notes.txt").unlink()
+    readme.rmdir()
+    assert run(toy_root, clock, home, "status", "toy") == 0
+    assert readme.read_text().count(LEVEL_2_HEADING) == 1, "the next command adds it, once"
+    assert run(toy_root, clock, home, "status", "toy") == 0
+    assert readme.read_text().count(LEVEL_2_HEADING) == 1
 
 
 def test_a_kata_without_level_headings_cannot_be_an_interview(

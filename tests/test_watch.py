@@ -220,7 +220,9 @@ def test_ctrl_c_stops_the_watch_and_leaves_no_process(
 
 def test_the_summary_is_one_line_per_level_and_the_first_failure_in_full(toy_root: Path) -> None:
     from kata.catalog import load_kata
-    from kata.watch import Summary, _interview_lines
+    from kata.interview import Outcome
+    from kata.render import outcome_lines
+    from kata.watch import Summary
 
     data = {
         "status": "fail",
@@ -249,10 +251,8 @@ def test_the_summary_is_one_line_per_level_and_the_first_failure_in_full(toy_roo
     assert "expected 5, got 0" in text and "total.reset()" in text
     assert "your tests: 1 of 2 planted bugs caught · 1 set aside" in text
     assert "quality: ruff clean" in text
-    output = "Level 1 2/2\nwrote r.json\ninterview: level 1 passed\n\nScorecard: ...\n  level"
-    assert _interview_lines(output) == [
-        "interview: level 1 passed",
-        "",
-        "Scorecard: ...",
-        "  level",
-    ]
+    news = {"kind": "unlocked", "minute": 4.0, "level": 1, "levels": 2, "budget": 10,
+            "name": "Resetting"}  # fmt: skip
+    assert "interview: level 1 passed at minute 4.0. Level 2 — Resetting unlocked" in "\n".join(
+        outcome_lines(load_kata("toy", toy_root), Outcome(**news), "README.md")
+    ), "the interview's news comes from the report's fields, not from printed text"

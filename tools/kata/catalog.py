@@ -39,6 +39,9 @@ class Kata:
     cost_clauses: tuple[str, ...] = ()
     """The clauses that state a cost rule (manifest ``cost_clauses``): a check that runs out of
     time is charged to these, never to the correctness clause it was testing."""
+    level_api: tuple[tuple[str, ...], ...] = ()
+    """Per level, the public names it introduces (manifest ``level_api``): an interview shows
+    none of them before their level is unlocked."""
 
     @property
     def folder(self) -> Path:
@@ -55,6 +58,18 @@ class Kata:
     @property
     def starter_tests(self) -> Path:
         return self.folder / "test_solution.py"
+
+    @property
+    def interview_stub(self) -> Path:
+        """The level-1-only stub an interview starts from (the full stub if there is none)."""
+        path = self.folder / "interview" / "solution.py"
+        return path if path.is_file() else self.stub
+
+    @property
+    def interview_tests(self) -> Path:
+        """The level-1-only starter tests of an interview (the full ones if there are none)."""
+        path = self.folder / "interview" / "test_solution.py"
+        return path if path.is_file() else self.starter_tests
 
     @property
     def reference(self) -> Path:
@@ -100,6 +115,10 @@ def normalise_id(kata_id: str) -> str:
     return kata_id.strip().replace("-", "_")
 
 
+_ID = re.compile(r"[A-Za-z0-9_]+")
+"""A kata id is the name of its folder under ``katas/``: no path separators, no dots."""
+
+
 def parse_clauses(statement: str) -> dict[str, str]:
     """Clause id -> text, for every bullet of the statement that starts with a bold ``**L1.2**``.
 
@@ -133,7 +152,7 @@ def load_kata(kata_id: str, root: Path = ROOT) -> Kata:
     """The kata with this id (dashes accepted); raises UnknownKata or ManifestError."""
     kid = normalise_id(kata_id)
     manifest = root / "katas" / kid / "kata.toml"
-    if not kid or not manifest.is_file():
+    if not _ID.fullmatch(kid) or not manifest.is_file():
         known = ", ".join(kata_ids(root)) or "none"
         raise UnknownKata(f"no kata named {kata_id!r}; the katas are: {known}")
     try:
@@ -147,6 +166,7 @@ def load_kata(kata_id: str, root: Path = ROOT) -> Kata:
             levels=tuple(str(name) for name in data.get("levels", [])),
             root=root,
             cost_clauses=tuple(str(c) for c in data.get("cost_clauses", [])),
+            level_api=tuple(tuple(str(n) for n in names) for names in data.get("level_api", [])),
         )
     except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as error:
         raise ManifestError(f"{manifest}: invalid manifest ({error})") from error

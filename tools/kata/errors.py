@@ -41,3 +41,12 @@ class HistoryError(KataError):
 
 class HistoryTooNew(HistoryError):
     """The history database was written by a newer version of the runner; it is left untouched."""
+
+
+class WorkspaceState(KataError):
+    """The workspace's state file cannot be read, is not what the runner wrote, or cannot be
+    saved; nothing was changed."""
+
+
+class UsageError(KataError):
+    """An option's value is out of range (the message names the option)."""

@@ -11,9 +11,10 @@ from pathlib import Path
 from kata import quality
 from kata.catalog import Kata
 from kata.grading import Check, ensure_python_file, run_suite
+from kata.model import MissedBug
 from kata.report import Report
 from kata.sandbox import Limits, allow_starts, stop_all
-from kata.usertests import grade_user_tests
+from kata.usertests import bugs_for_level, grade_user_tests
 
 PROFILES = ("quick", "thorough")
 PROFILE_LIMITS = {
@@ -86,6 +87,18 @@ def time_the_reference(
     )
 
 
+def missed_bugs(kata: Kata, descriptions: list[str], level: int | None) -> list[MissedBug]:
+    """The planted bugs of levels 1..`level` whose description is among `descriptions` (each
+    description matched once); O(bugs * descriptions)."""
+    left = list(descriptions)
+    missed = []
+    for bug in bugs_for_level(kata, level):
+        if bug.description in left:
+            left.remove(bug.description)
+            missed.append(MissedBug(bug.id, bug.level, bug.clause, bug.description))
+    return missed
+
+
 def grade(
     kata: Kata,
     solution: Path,
@@ -98,6 +111,7 @@ def grade(
     check_quality: bool = True,
     strict_quality: bool = False,
     tests: Path | None = None,
+    tests_label: str | None = None,
     on_check: Callable[[Check], None] = lambda check: None,
     clock: Callable[[], float] = time.monotonic,
 ) -> Report:
@@ -121,7 +135,7 @@ def grade(
             limits,
             check_quality=check_quality,
             strict_quality=strict_quality,
-            tests=tests,
+            tests=Path(tests_label) if tests_label and tests else tests,
         ),
     )
     allow_starts()
@@ -155,7 +169,9 @@ def grade(
             clock=clock,
         )
         report.phases["hidden checks"] = clock() - start
-        report.quality = [quality.as_check(f.result()) for f in (lint, types) if f is not None]
+        found = [f.result() for f in (lint, types) if f is not None]
+        report.quality = [quality.as_check(f) for f in found]
+        report.findings = {f.tool: None if f.error else f.count for f in found}
         if check_quality:
             report.phases["code quality (beyond the checks)"] = (
                 clock() - start - report.phases["hidden checks"]
@@ -177,6 +193,8 @@ def grade(
         if user_tests is not None:
             phase = clock()
             report.user_tests = user_tests.result()
+            report.user_tests.file = tests_label or report.user_tests.file
+            report.missed_bugs = missed_bugs(kata, report.user_tests.missed, level)
             report.phases["waiting for your tests' runs (they run alongside)"] = clock() - phase
     except BaseException:
         stop_all()  # Ctrl-C: the runs in other threads end now, not when they are done

@@ -9,10 +9,10 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from kata import scratch
 from kata.grading import Check
 
 RUFF_RULES = "E,F,W,B,UP,SIM,RUF,PL,C90,N"
@@ -33,7 +33,7 @@ class Findings:
 def _findings(tool: str, options: list[str], path: Path, timeout: float) -> Findings:
     """Run `python -m tool *options solution.py` on a copy of `path` in a scratch directory and
     keep the lines that report a problem in the file; exit codes 0 and 1 are the tool's verdicts."""
-    with tempfile.TemporaryDirectory(prefix="kata-quality-") as tmp:
+    with scratch.folder("quality") as tmp:
         shutil.copyfile(path, Path(tmp) / "solution.py")
         argv = [sys.executable, "-m", tool, *options, "solution.py"]
         try:

@@ -12,6 +12,8 @@ from typing import Any, TextIO
 
 from kata.catalog import Kata
 from kata.grading import Check
+from kata.model import MissedBug
+from kata.render import missed_summary
 
 
 @dataclass
@@ -95,6 +97,15 @@ class Report:
     options: list[str] = field(default_factory=list)
     """The other command-line words that change a grade (limits, tests, quality), for
     `reproduce`."""
+    findings: dict[str, int | None] = field(default_factory=dict)
+    """ruff's and mypy's finding counts (None: the tool could not check the file)."""
+    missed_bugs: list[MissedBug] = field(default_factory=list)
+    """The planted bugs the learner's tests missed: a hint each (shown with `show_hints`)."""
+    show_hints: bool = False
+    attempt_ended: float | None = None
+    """The minute the workspace's interview ended at, when it had ended before this grade."""
+    interview: dict[str, Any] | None = None
+    """What the grade did to the interview (`kata.interview.Outcome`'s fields), for `--json`."""
 
     @property
     def status(self) -> str:
@@ -181,6 +192,9 @@ class Report:
             data["notes"] = self.notes
         if self.user_tests is not None:
             data["user_tests"] = self.user_tests.as_json()
+            data["user_tests"]["missed_bugs"] = [bug.__dict__ for bug in self.missed_bugs]
+        if self.interview is not None:
+            data["interview"] = self.interview
         return data
 
     def _check_message(self, check: Check) -> str:
@@ -318,7 +332,7 @@ class Printer:
         for note in report.notes:
             self.line(f"note: {note}")
         if report.user_tests is not None:
-            self.user_tests(report.user_tests)
+            self.user_tests(report.user_tests, report)
         if report.error:
             self.line(self._paint("error: ", "31") + report.error)
         for problem in report.problems:
@@ -326,7 +340,9 @@ class Printer:
         if report.checks:
             colour = "32" if report.status == "pass" else "31"
             self.line(self._paint(report.summary(), "1;" + colour))
-        if report.elapsed_minutes is not None:
+        if report.attempt_ended is not None:
+            self.line(f"time: this interview ended at minute {report.attempt_ended:.1f}")
+        elif report.elapsed_minutes is not None:
             self.line(
                 f"time: {report.elapsed_minutes:.0f} min of your {self.kata.minutes} min budget"
             )
@@ -337,7 +353,7 @@ class Printer:
             )
         self.line(f"{report.status} in {report.duration_s:.1f} s · reproduce: {report.reproduce()}")
 
-    def user_tests(self, tests: UserTests) -> None:
+    def user_tests(self, tests: UserTests, report: Report) -> None:
         self.line(self._paint(f"Your tests ({tests.file})", "1"))
         if tests.error:
             self.line(f"  {tests.error}")
@@ -380,8 +396,14 @@ class Printer:
                 f"  planted bugs: none of your tests passes on the reference, so none can earn "
                 f"credit for the {tests.bugs_total} planted bugs; fix them and grade again"
             )
-        for hint in tests.missed:
-            self.line(f"    missed: {hint}")
+        if report.show_hints:
+            for bug in report.missed_bugs:
+                self.line(f"    missed ({bug.clause}): {bug.description}")
+        elif report.missed_bugs:
+            self.line(
+                f"  your tests {missed_summary(report.missed_bugs)} · `kata hint "
+                f"{self.kata.id}` tells one at a time (counted), `--hints` all"
+            )
         if tests.caught_by_property_only:
             self.line(
                 f"  {len(tests.caught_by_property_only)} of the bugs caught were caught only by a "

@@ -2,10 +2,12 @@
 
 Each grade is ``kata grade ID --json FILE`` run as a child process in a session of its own, so
 it grades exactly what `kata grade` would (in an interview, the unlocked levels, unlocking the
-next). A save while a grade runs stops that grade, killing the child and every grading process
-it started, and starts a new one. File events come from `watchfiles`, debounced. The output is
-compact: one line per level and the first failure in full. Ctrl-C stops the running grade, kills
-its processes and returns.
+next). A save while a grade runs stops that grade (SIGTERM first, so it removes its temporary
+folders, then every process it started is killed) and starts a new one. File events come from
+`watchfiles`, debounced; the workspace is watched by its path, so a folder moved away by
+`kata start --force` is not followed. `h` and Enter shows a hint. The output is compact: one
+line per level, the first failure in full, and the interview's news from the report's
+``interview`` field. Ctrl-C, SIGTERM and SIGHUP stop the running grade and return.
 """
 
 from __future__ import annotations
@@ -13,11 +15,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import queue
 import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -28,10 +30,14 @@ from types import FrameType
 from typing import Any, TextIO
 
 from kata.catalog import Kata
+from kata.errors import KataError
+from kata.interview import Outcome
+from kata.render import outcome_lines, unicode_ok
+from kata.scratch import make as make_scratch
 
 WATCHED = ("solution.py", "test_solution.py")
-INTERVIEW_MARK = "interview: "
-"""Lines of the grade's own output shown from here on: the interview's news and scorecard."""
+STOP_GRACE_S = 5.0
+"""How long a stopped grade may take to clean up after SIGTERM before it is killed."""
 
 Batch = set[tuple[Any, str]]
 """One debounced batch of file events: (change, path) pairs, as `watchfiles.watch` yields them."""
@@ -121,6 +127,12 @@ class Job:
         return self.process.poll() is None
 
     def stop(self) -> None:
+        """SIGTERM the grade so it stops its processes and removes its folders; kill what is
+        left after `STOP_GRACE_S`."""
+        with contextlib.suppress(OSError):
+            self.process.send_signal(signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(STOP_GRACE_S)
         stop_tree(self.process)
         shutil.rmtree(self.folder, ignore_errors=True)
 
@@ -210,14 +222,6 @@ class Summary:
         return out
 
 
-def _interview_lines(output: str) -> list[str]:
-    """The interview's news and scorecard from a grade's output (everything from its first
-    ``interview:`` line on)."""
-    lines = output.splitlines()
-    start = next((i for i, line in enumerate(lines) if line.startswith(INTERVIEW_MARK)), None)
-    return [] if start is None else lines[start:]
-
-
 def _errors(output: str) -> list[str]:
     return [line for line in output.splitlines() if line.startswith("kata: ")] or [
         line for line in output.strip().splitlines()[-5:]
@@ -228,24 +232,27 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-def _only_watched(change: Any, path: str) -> bool:
-    return Path(path).name in WATCHED
-
-
 def file_events(folder: Path, *, debounce_ms: int = 400, poll: bool = False) -> Iterable[Batch]:
     """Debounced batches of changes to the watched files in `folder`, with an empty batch about
-    every quarter second when nothing changed (so the caller can look at its running grade)."""
+    every quarter second when nothing changed (so the caller can look at its running grade).
+    The folder's parent is watched and events are kept by path, so a folder renamed away is
+    not followed and a new folder of the same name is."""
     import watchfiles
 
+    wanted = {str(folder / name) for name in WATCHED}
+
+    def only_watched(change: Any, path: str) -> bool:
+        return path in wanted
+
     return watchfiles.watch(
-        folder,
-        watch_filter=_only_watched,
+        folder.parent,
+        watch_filter=only_watched,
         debounce=debounce_ms,
         step=50,
         rust_timeout=250,
         yield_on_timeout=True,
         force_polling=True if poll else None,
-        recursive=False,
+        recursive=True,
     )
 
 
@@ -261,10 +268,13 @@ def watch(
     clock: Callable[[], datetime] = datetime.now,
     debounce_ms: int = 400,
     poll: bool = False,
+    on_hint: Callable[[], object] = lambda: None,
+    keys: TextIO | None = None,
 ) -> int:
-    """Grade once, then again after each save of a watched file in `folder`, until Ctrl-C or
-    SIGTERM (or until `events` ends: then the last grade is awaited). `grade_argv` is the grade
-    command without ``--json``. Returns 0; no grading process is left running.
+    """Grade once, then again after each save of a watched file in `folder`, until Ctrl-C,
+    SIGTERM or SIGHUP (or until `events` ends: then the last grade is awaited). `grade_argv` is
+    the grade command without ``--json``; a line ``h`` on `keys` (default: standard input when
+    it is a terminal) calls `on_hint`. Returns 0; no grading process is left running.
     """
     watcher = Watcher(
         kata,
@@ -276,7 +286,12 @@ def watch(
     )
     watcher.say(f"watching {folder / WATCHED[0]} and {WATCHED[1]}; Ctrl-C to stop")
     on_main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _interrupt) if on_main_thread else None
+    stops = (signal.SIGTERM, signal.SIGHUP) if on_main_thread else ()
+    previous = {sig: signal.signal(sig, _interrupt) for sig in stops}
+    if keys is None and sys.stdin is not None and sys.stdin.isatty():
+        keys = sys.stdin
+    watcher.keys = _key_lines(keys) if keys is not None else None
+    watcher.on_hint = on_hint
     try:
         if events is None:
             events = file_events(folder, debounce_ms=debounce_ms, poll=poll)
@@ -285,10 +300,22 @@ def watch(
         pass
     finally:
         watcher.stop()
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     watcher.say("stopped watching; no grade is running")
     return 0
+
+
+def _key_lines(stream: TextIO) -> queue.Queue[str]:
+    """Lines typed on `stream`, read by a daemon thread into a queue."""
+    lines: queue.Queue[str] = queue.Queue()
+
+    def read() -> None:
+        for line in stream:
+            lines.put(line.strip())
+
+    threading.Thread(target=read, daemon=True).start()
+    return lines
 
 
 class Watcher:
@@ -309,10 +336,12 @@ class Watcher:
         self.stream = stream
         self.start = start
         self.clock = clock
-        encoding = (getattr(stream, "encoding", None) or "").lower()
-        self.summary = Summary(kata, unicode=encoding.startswith("utf"))
+        self.summary = Summary(kata, unicode=unicode_ok(stream))
+        self.kata = kata
         self.job: Job | None = None
         self.count = 0
+        self.keys: queue.Queue[str] | None = None
+        self.on_hint: Callable[[], object] = lambda: None
 
     def say(self, text: str = "") -> None:
         print(text, file=self.stream, flush=True)
@@ -322,6 +351,7 @@ class Watcher:
         grade runs stops it first. When `events` ends, wait for the running grade."""
         self.begin("start")
         for batch in events:
+            self.read_keys()
             if self.job is not None and not self.job.running():
                 self.report(self.job)
                 self.job = None
@@ -339,6 +369,15 @@ class Watcher:
             self.report(self.job)
             self.job = None
 
+    def read_keys(self) -> None:
+        """Act on the lines typed since the last look: ``h`` shows a hint."""
+        while self.keys is not None and not self.keys.empty():
+            if self.keys.get().lower() in ("h", "hint"):
+                try:
+                    self.on_hint()
+                except KataError as error:
+                    self.say(f"kata: {error}")
+
     def stop(self) -> None:
         """Stop the running grade, if any, and every process it started."""
         if self.job is not None:
@@ -347,7 +386,7 @@ class Watcher:
 
     def begin(self, reason: str) -> None:
         self.count += 1
-        scratch = Path(tempfile.mkdtemp(prefix="kata-watch-"))
+        scratch = make_scratch("watch")
         argv = [*self.grade_argv, "--json", str(scratch / "report.json")]
         self.say(f"[{self.clock():%H:%M:%S}] grade {self.count} ({reason}) ...")
         self.job = Job(self.count, reason, self.start(argv, self.env, scratch), scratch)
@@ -366,6 +405,11 @@ class Watcher:
             self.say(f"grade {done.number}: {data.get('status')} · {percent}% · {duration:.1f} s")
             for line in self.summary.lines(data):
                 self.say(line)
-        for line in _interview_lines(output):
-            self.say(line)
-        self.say("waiting for a save (Ctrl-C to stop)")
+            news = data.get("interview")
+            if isinstance(news, dict):
+                outcome = Outcome(**news)
+                for line in outcome_lines(self.kata, outcome, "README.md"):
+                    self.say(line)
+                if outcome.finished:
+                    self.say(f"the scorecard: kata finish {self.kata.id}")
+        self.say("waiting for a save (h and Enter: a hint; Ctrl-C to stop)")
