@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,17 +46,37 @@ def folder(what: str) -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
 
 
+def _working_in(folders: list[Path]) -> list[int]:
+    """The processes whose current folder lies in one of `folders` (Linux ``/proc``)."""
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            cwd = Path(os.readlink(entry / "cwd"))
+        except OSError:
+            continue
+        if any(cwd == f or f in cwd.parents for f in folders):
+            found.append(int(entry.name))
+    return found
+
+
 def sweep(base: Path | None = None) -> int:
-    """Remove the marked folders whose owner has ended; returns how many. O(folders)."""
-    removed = 0
+    """Remove the marked folders whose owner has ended, first killing any process still
+    working in one (a grading process orphaned by ``kill -9``); returns how many folders.
+    O(folders + processes)."""
+    stale = []
     for path in Path(base or tempfile.gettempdir()).glob("kata-*"):
         try:
             pid_text, _, started = (path / MARK).read_text(encoding="ascii").strip().partition(" ")
             pid = int(pid_text)
         except (OSError, ValueError):
             continue
-        if started and _started(pid) == started:
-            continue
+        if not started or _started(pid) != started:
+            stale.append(path.resolve())
+    for pid in _working_in(stale) if stale else []:
+        with contextlib.suppress(OSError):
+            os.killpg(pid, signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    for path in stale:
         shutil.rmtree(path, ignore_errors=True)
-        removed += 1
-    return removed
+    return len(stale)
