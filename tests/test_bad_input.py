@@ -117,13 +117,13 @@ def edited(state: dict[str, object], change: object) -> object:
         if key != "attempt":
             data[key] = value
             continue
-        for name, new in value.items():
+        for name, wanted in value.items():
             levels = data["attempt"]["levels"]
-            if new == "+1":
-                new = [*levels, {**levels[-1], "level": len(levels) + 1}]
-            elif new == "passed-early":
-                new = [{**levels[0], "passed_minute": 1.0}, {**levels[1], "passed_minute": 2.0}]
-            data["attempt"][name] = new
+            if wanted == "+1":
+                wanted = [*levels, {**levels[-1], "level": len(levels) + 1}]  # noqa: PLW2901
+            elif wanted == "passed-early":
+                wanted = [{**levels[0], "passed_minute": 1.0}, {**levels[1], "passed_minute": 2.0}]  # noqa: PLW2901
+            data["attempt"][name] = wanted
     return data
 
 
