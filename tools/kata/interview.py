@@ -91,9 +91,10 @@ def statement_of(kata: Kata) -> Statement:
 
 
 def new_attempt(kata: Kata, statement: Statement, moment: datetime, uid: str) -> Attempt:
-    """A running attempt with level 1 unlocked at minute 0."""
-    levels = [LevelTimes(s.level, s.name) for s in statement.levels]
-    levels[0].unlocked_minute = 0.0
+    """A running attempt with level 1 unlocked at minute 0. A level's name is recorded when it
+    is unlocked: the workspace holds nothing of a level before then."""
+    levels = [LevelTimes(s.level, "") for s in statement.levels]
+    levels[0].name, levels[0].unlocked_minute = statement.levels[0].name, 0.0
     return Attempt(uid, kata.id, moment, kata.minutes, levels)
 
 
@@ -144,7 +145,7 @@ class Outcome:
         return self.kind == "passed"
 
 
-def decide(attempt: Attempt, grade: GradeRecord, minute: float) -> Outcome:
+def decide(attempt: Attempt, grade: GradeRecord, minute: float, statement: Statement) -> Outcome:
     """What `grade`, taken at `minute` of a running `attempt`, does to it (pure)."""
     level, levels = attempt.unlocked, len(attempt.levels)
     base = Outcome("progress", minute, level, levels, attempt.budget_minutes)
@@ -155,7 +156,7 @@ def decide(attempt: Attempt, grade: GradeRecord, minute: float) -> Outcome:
     if grade.passed_levels_up_to(level):
         if level == levels:
             return replace(base, kind="passed")
-        return replace(base, kind="unlocked", name=attempt.levels[level].name)
+        return replace(base, kind="unlocked", name=statement.levels[level].name)
     scores = [grade.level_score(n, ("correctness",)) or (0, 0) for n in range(1, level + 1)]
     return replace(base, passed=sum(s[0] for s in scores), total=sum(s[1] for s in scores))
 
@@ -170,6 +171,7 @@ def apply(state: State, outcome: Outcome, grade: GradeRecord, moment: datetime) 
         attempt.levels[outcome.level - 1].passed_minute = outcome.minute
     if outcome.kind == "unlocked":
         attempt.levels[outcome.level].unlocked_minute = outcome.minute
+        attempt.levels[outcome.level].name = outcome.name
     if outcome.kind == "passed":
         end(attempt, moment, "passed")
 

@@ -167,7 +167,7 @@ class LevelTimes:
     unlocked_minute: float | None = None
     passed_minute: float | None = None
     hints: int = 0
-    """Hints taken while this level was the one being worked on."""
+    """Hints taken about this level's planted bugs."""
 
     @property
     def minutes_taken(self) -> float | None:

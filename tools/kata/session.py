@@ -478,7 +478,7 @@ def _apply(
     if attempt.finished:
         return Outcome("ended", minute=attempt.minutes or 0.0)
     minute = (moment - attempt.started_at).total_seconds() / 60
-    outcome = interview.decide(attempt, record, minute)
+    outcome = interview.decide(attempt, record, minute, interview.statement_of(plan.kata))
     interview.apply(state, outcome, record, moment)
     _note_hints(state, record)
     return outcome
@@ -490,9 +490,9 @@ def _note_hints(state: State, record: GradeRecord) -> None:
         return
     new = [bug for bug in record.missed if bug.id not in state.hints_shown]
     state.hints_shown += [bug.id for bug in new]
-    if state.attempt is not None and new:
-        current = min(state.attempt.unlocked, len(state.attempt.levels))
-        state.attempt.levels[current - 1].hints += len(new)
+    attempt = state.attempt
+    for bug in new if attempt is not None else []:
+        attempt.levels[bug.level - 1].hints += 1
 
 
 # --- status, finish, hint, history ----------------------------------------------------------
@@ -607,7 +607,7 @@ def hint(ctx: Context, kata_id: str) -> int:
         if shown is not None:
             state.hints_shown.append(shown.id)
             if state.attempt is not None and not state.attempt.finished:
-                state.attempt.levels[state.attempt.unlocked - 1].hints += 1
+                state.attempt.levels[shown.level - 1].hints += 1
             ws.save(state)
             _record_history(ctx, None, state.attempt)
     ctx.say(*render.hint_lines(kata, shown, max(len(left) - 1, 0), len(missed)))
