@@ -490,9 +490,9 @@ def _note_hints(state: State, record: GradeRecord) -> None:
         return
     new = [bug for bug in record.missed if bug.id not in state.hints_shown]
     state.hints_shown += [bug.id for bug in new]
-    attempt = state.attempt
-    for bug in new if attempt is not None else []:
-        attempt.levels[bug.level - 1].hints += 1
+    if state.attempt is not None:
+        for bug in new:
+            state.attempt.levels[bug.level - 1].hints += 1
 
 
 # --- status, finish, hint, history ----------------------------------------------------------
