@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -30,6 +31,7 @@ from kata.session import Context, GradeOptions
 from kata.workspace import Workspace
 
 RUNS = 20
+INTERVIEW = SimpleNamespace(interview=True, timed=False, force=True)
 LEVEL_2 = "## Level 2 — Resetting"
 
 
@@ -110,7 +112,7 @@ def assert_agree(ctx: Context, folder: Path) -> None:
 
 
 def start_interview(ctx: Context) -> Path:
-    session.start(ctx, "toy", mode="interview", force=True)
+    session.start(ctx, "toy", INTERVIEW)
     return Workspace(load_kata("toy", ctx.root)).folder
 
 
@@ -139,7 +141,7 @@ def test_start_force_during_a_grade_keeps_the_old_grade_out_of_the_new_workspace
 
     def grade_then_restart(kata: Any, solution: Path, **options: Any) -> Report:
         report = fake_grade(kata, solution, **options)
-        together(lambda: session.start(ctx, "toy", mode="interview", force=True))
+        together(lambda: session.start(ctx, "toy", INTERVIEW))
         return report
 
     monkeypatch.setattr(session, "grade_snapshot", grade_then_restart)

@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TextIO
+from typing import Protocol, TextIO
 
 from kata import catalog, history, interview, render, scratch
 from kata.catalog import Kata
@@ -35,6 +35,16 @@ from kata.workspace import Now, State, Workspace, utc_now, write_atomically
 
 SEED_RANGE = (0, 2**63 - 1)
 """Seeds are stored as SQLite integers."""
+
+
+class WatchOptions(Protocol):
+    """`kata watch`'s options."""
+
+    profile: str
+    no_quality: bool
+    seed: int | None
+    poll: bool
+    debounce: int
 
 
 @dataclass(frozen=True)
@@ -90,8 +100,18 @@ def _repair(ws: Workspace, state: State, ctx: Context | None = None) -> None:
 # --- start ------------------------------------------------------------------------------------
 
 
-def start(ctx: Context, kata_id: str, *, mode: str, force: bool) -> int:
+class StartOptions(Protocol):
+    """`kata start`'s options."""
+
+    force: bool
+    timed: bool
+    interview: bool
+
+
+def start(ctx: Context, kata_id: str, options: StartOptions) -> int:
     """`kata start`: a new workspace (the old one moved to a backup with `force`)."""
+    mode = "interview" if options.interview else "timed" if options.timed else "plain"
+    force = options.force
     kata = catalog.load_kata(kata_id, ctx.root)
     ws = Workspace(kata)
     statement = interview.statement_of(kata) if mode == "interview" else None
@@ -185,6 +205,7 @@ class GradeOptions:
     no_quality: bool = False
     no_history: bool = False
     hints: bool = False
+    show_reference: bool = False
     check_timeout: float | None = None
     run_timeout: float | None = None
     memory_mb: int | None = None
@@ -650,37 +671,39 @@ def list_katas(ctx: Context) -> int:
 # --- watch, compare -----------------------------------------------------------------------------
 
 
-def watch(ctx: Context, kata_id: str, *, no_quality: bool, seed: int | None, profile: str,
-          poll: bool, debounce_ms: int) -> int:  # fmt: skip
+def watch(ctx: Context, kata_id: str, options: WatchOptions) -> int:
     """`kata watch`: grade the workspace again at each save, each grade a `kata grade` child."""
     from kata.watch import watch as run_watch
 
     kata = catalog.load_kata(kata_id, ctx.root)
     Workspace(kata).existing()
-    if debounce_ms <= 0:
-        raise UsageError("--debounce must be positive")
     argv = [sys.executable, "-m", "kata.cli", "--root", str(ctx.root), "grade", kata.id]
-    argv += ["--profile", profile] + ["--no-quality"] * no_quality
-    argv += [] if seed is None else ["--seed", str(seed)]
+    argv += ["--profile", options.profile] + ["--no-quality"] * options.no_quality
+    argv += [] if options.seed is None else ["--seed", str(options.seed)]
     env = {**os.environ, "KATA_HOME": str(ctx.home)}
     return run_watch(
-        kata, argv, folder=Workspace(kata).folder, env=env, debounce_ms=debounce_ms, poll=poll,
-        on_hint=lambda: hint(replace(ctx, out=ctx.out), kata.id),
-    )  # fmt: skip
+        kata,
+        argv,
+        folder=Workspace(kata).folder,
+        env=env,
+        debounce_ms=options.debounce,
+        poll=options.poll,
+        on_hint=lambda: hint(ctx, kata.id),
+    )
 
 
-def compare(ctx: Context, kata_id: str, options: GradeOptions, *, show_reference: bool) -> int:
+def compare(ctx: Context, options: GradeOptions) -> int:
     """`kata compare`: the solution beside the reference."""
     from kata.compare import compare as run_compare
     from kata.compare import print_comparison
 
-    plan = plan_grade(ctx, replace(options, kata=kata_id, no_tests=True, no_history=True))
+    plan = plan_grade(ctx, replace(options, no_tests=True, no_history=True))
     scratch.sweep()
     with scratch.folder("snapshot") as snap:
         solution, _, _ = _snapshot(plan, snap)
         result = run_compare(plan.kata, solution, label=plan.label, seed=plan.seed,
                              limits=plan.limits)  # fmt: skip
-    print_comparison(result, show_reference=show_reference)
+    print_comparison(result, show_reference=options.show_reference)
     if options.json_out is not None:
         result.write_json(options.json_out)
         ctx.say(f"wrote {options.json_out}")

@@ -26,7 +26,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from types import FrameType
 from typing import Any, TextIO
 
 from kata.catalog import Kata
@@ -228,10 +227,6 @@ def _errors(output: str) -> list[str]:
     ]
 
 
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
 def file_events(folder: Path, *, debounce_ms: int = 400, poll: bool = False) -> Iterable[Batch]:
     """Debounced batches of changes to the watched files in `folder`, with an empty batch about
     every quarter second when nothing changed (so the caller can look at its running grade).
@@ -287,7 +282,7 @@ def watch(
     watcher.say(f"watching {folder / WATCHED[0]} and {WATCHED[1]}; Ctrl-C to stop")
     on_main_thread = threading.current_thread() is threading.main_thread()
     stops = (signal.SIGTERM, signal.SIGHUP) if on_main_thread else ()
-    previous = {sig: signal.signal(sig, _interrupt) for sig in stops}
+    previous = {sig: signal.signal(sig, signal.default_int_handler) for sig in stops}
     if keys is None and sys.stdin is not None and sys.stdin.isatty():
         keys = sys.stdin
     watcher.keys = _key_lines(keys) if keys is not None else None
