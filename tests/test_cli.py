@@ -225,9 +225,7 @@ def test_bad_usage_exits_2(toy_root: Path) -> None:
         run(toy_root, "grade")
     assert exit_info.value.code == 2
     assert run(toy_root, "grade", "toy", "--reference", "--level", "9") == 2
-    with pytest.raises(SystemExit) as exit_info:
-        run(toy_root, "grade", "toy", "--reference", "--check-timeout", "-1")
-    assert exit_info.value.code == 2
+    assert run(toy_root, "grade", "toy", "--reference", "--check-timeout", "-1") == 2
 
 
 def test_level_limits_grading_to_levels_up_to_n(

@@ -256,14 +256,30 @@ class History:
             "missed"
         )
         values = (
-            record.kata, record.graded_at.isoformat(), record.solution, record.solution_sha256,
-            record.seed, record.profile, record.level, record.levels_graded, record.status,
-            record.passed, record.total, record.bugs_caught, record.bugs_total,
-            json.dumps(record.tests_set_aside), record.ruff_findings, record.mypy_findings,
-            record.duration_s, record.elapsed_minutes, record.attempt_uid, record.error,
-            int(record.own_work), record.hints,
+            record.kata,
+            record.graded_at.isoformat(),
+            record.solution,
+            record.solution_sha256,
+            record.seed,
+            record.profile,
+            record.level,
+            record.levels_graded,
+            record.status,
+            record.passed,
+            record.total,
+            record.bugs_caught,
+            record.bugs_total,
+            json.dumps(record.tests_set_aside),
+            record.ruff_findings,
+            record.mypy_findings,
+            record.duration_s,
+            record.elapsed_minutes,
+            record.attempt_uid,
+            record.error,
+            int(record.own_work),
+            record.hints,
             json.dumps([m.__dict__ for m in record.missed]),
-        )  # fmt: skip
+        )
         marks = ",".join("?" * len(values))
         statements.append((f"INSERT INTO grades ({columns}) VALUES ({marks})", values))
         for score in record.scores:

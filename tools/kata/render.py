@@ -23,11 +23,33 @@ _ASCII = dict(
     zip(
         "\u00b7\u2014\u2013\u2713\u2717\u2192\u00d7\u2264\u2265\u2212\u201c\u201d\u2018\u2019"
         "\u2581\u2582\u2583\u2584\u2585\u2586\u2587\u2588",
-        ["-", "-", "-", "+", "x", "->", "x", "<=", ">=", "-", '"', '"', "'", "'",
-         ".", "_", "-", "~", "=", "+", "*", "#"],
+        [
+            "-",
+            "-",
+            "-",
+            "+",
+            "x",
+            "->",
+            "x",
+            "<=",
+            ">=",
+            "-",
+            '"',
+            '"',
+            "'",
+            "'",
+            ".",
+            "_",
+            "-",
+            "~",
+            "=",
+            "+",
+            "*",
+            "#",
+        ],
         strict=True,
     )
-)  # fmt: skip
+)
 """Characters this project prints -> what an ASCII terminal shows instead."""
 
 
@@ -66,37 +88,28 @@ def _named(level: int, name: str) -> str:
 
 
 def outcome_lines(kata: Kata, outcome: Outcome, readme: str) -> list[str]:
-    """What a grade did to the interview, in a line or two."""
-    o, kid = outcome, kata.id
+    """What a grade did to the interview, in a line."""
+    o, kid, more = outcome, kata.id, outcome.level < outcome.levels
     clock = f"minute {o.minute:.1f} of {o.budget}"
-    if o.kind == "error":
-        return [f"interview: {clock}; nothing could be graded, so nothing is unlocked: fix the error and grade again"]
-    if o.kind == "other-levels":
-        aim = "to unlock the next" if o.level < o.levels else "to end the interview"
-        return [f"interview: grade levels 1..{o.level} (`kata grade {kid}`) {aim}"]
-    if o.kind == "progress":
-        aim = f"unlocks level {o.level + 1}" if o.level < o.levels else "ends it"
-        return [
-            f"interview: {clock}; {o.passed} of {o.total} correctness checks of levels "
-            f"1..{o.level} pass: passing them all {aim}"
-        ]
-    if o.kind == "unlocked":
-        return [
-            f"interview: level {o.level} passed at minute {o.minute:.1f}. "
-            f"{_named(o.level + 1, o.name)} unlocked: its requirements are appended at the end "
-            f"of {readme} (nothing above them was changed)"
-        ]
-    if o.kind == "passed":
-        return [f"interview: level {o.level}, the last, passed at minute {o.minute:.1f}: the interview is over"]
-    if o.kind == "replaced":
-        return [
-            "interview: the workspace holds another attempt now (started during this grade); "
-            "this grade is recorded and unlocks nothing"
-        ]
-    return [
-        f"interview: this attempt ended at minute {o.minute:.1f}; grades unlock nothing now "
-        f"(`kata finish {kid}` shows its scorecard, `kata start {kid} --interview --force` starts anew)"
-    ]  # fmt: skip
+    texts = {
+        "error": f"{clock}; nothing could be graded, so nothing is unlocked: fix the error and "
+        "grade again",
+        "other-levels": f"grade levels 1..{o.level} (`kata grade {kid}`) "
+        + ("to unlock the next" if more else "to end the interview"),
+        "progress": f"{clock}; {o.passed} of {o.total} correctness checks of levels 1..{o.level} "
+        "pass: passing them all " + (f"unlocks level {o.level + 1}" if more else "ends it"),
+        "unlocked": f"level {o.level} passed at minute {o.minute:.1f}. "
+        f"{_named(o.level + 1, o.name)} unlocked: its requirements are appended at the end of "
+        f"{readme} (nothing above them was changed)",
+        "passed": f"level {o.level}, the last, passed at minute {o.minute:.1f}: the interview "
+        "is over",
+        "replaced": "the workspace holds another attempt now (started during this grade); this "
+        "grade is recorded and unlocks nothing",
+        "ended": f"this attempt ended at minute {o.minute:.1f}; grades unlock nothing now "
+        f"(`kata finish {kid}` shows its scorecard, `kata start {kid} --interview --force` "
+        "starts anew)",
+    }
+    return [f"interview: {texts[o.kind]}"]
 
 
 def _quality(grade: GradeRecord) -> str:
@@ -177,7 +190,9 @@ def status_lines(kata: Kata, state: State, moment: datetime) -> list[str]:
         at = "" if grade.elapsed_minutes is None else f" at minute {grade.elapsed_minutes:.1f}"
         lines.append(f"last grade{at}: {grade_line(grade)}")
         if grade.bugs_total is not None:
-            lines.append(f"  your tests {missed_summary(grade.missed)} (`kata hint {kata.id}` tells one)")
+            lines.append(
+                f"  your tests {missed_summary(grade.missed)} (`kata hint {kata.id}` tells one)"
+            )
         if grade.error:
             lines.append(f"  error: {grade.error}")
     if attempt is None or not attempt.finished:
@@ -187,7 +202,9 @@ def status_lines(kata: Kata, state: State, moment: datetime) -> list[str]:
     return lines
 
 
-def scorecard_lines(kata: Kata, attempt: Attempt, grade: GradeRecord | None, earlier: Sequence[Attempt] | None) -> list[str]:
+def scorecard_lines(
+    kata: Kata, attempt: Attempt, grade: GradeRecord | None, earlier: Sequence[Attempt] | None
+) -> list[str]:
     """The scorecard of an ended attempt: minutes, checks, bug catch and hints per level, code
     quality, the overrun, and how it compares with `earlier` attempts (None: unknown)."""
     reason = {
@@ -209,19 +226,24 @@ def scorecard_lines(kata: Kata, attempt: Attempt, grade: GradeRecord | None, ear
             continue
         checks = grade.level_score(times.level) if grade else None
         bugs = grade.level_score(times.level, (BUGS,)) if grade else None
+        unlocked, passed = _minute(times.unlocked_minute), _minute(times.passed_minute)
         lines.append(
-            f"  {label:<{width}} {_minute(times.unlocked_minute):>8} {_minute(times.passed_minute):>7} "
-            f"{_minute(times.minutes_taken):>7}  {_fraction(checks):>6}  {_fraction(bugs):<11}  {times.hints}"
+            f"  {label:<{width}} {unlocked:>8} {passed:>7} {_minute(times.minutes_taken):>7}  "
+            f"{_fraction(checks):>6}  {_fraction(bugs):<11}  {times.hints}"
         )
     over, budget = attempt.over_budget, attempt.budget_minutes
-    within = f"{over:.1f} min over your {budget} min budget" if over > 0 else f"within your {budget} min budget"
+    within = (
+        f"{over:.1f} min over your {budget} min budget"
+        if over > 0
+        else f"within your {budget} min budget"
+    )
     lines.append(f"  time: {attempt.minutes or 0.0:.1f} min, {within} · hints {attempt.hints}")
     if grade is not None:
         lines.append(f"  last grade: {grade.percent}% · {_bugs(grade)}")
         lines.append(f"  code quality: {_quality(grade)}")
     else:
         lines.append("  last grade: none (the attempt ended before any grade)")
-    return lines + _comparison(attempt, earlier)  # fmt: skip
+    return lines + _comparison(attempt, earlier)
 
 
 def _comparison(attempt: Attempt, earlier: Sequence[Attempt] | None) -> list[str]:
@@ -269,14 +291,20 @@ def _verdict(attempt: Attempt, best: Attempt) -> str:
 def hint_lines(kata: Kata, shown: MissedBug | None, remaining: int, missed: int) -> list[str]:
     """`kata hint`: the next missed bug's description, and how many are left."""
     if missed == 0:
-        return [f"your tests caught every planted bug of the last grade of {kata.id}: no hint to give"]
+        return [
+            f"your tests caught every planted bug of the last grade of {kata.id}: no hint to give"
+        ]
     if shown is None:
-        return [f"every hint of the last grade was shown ({missed}); `kata grade {kata.id} --hints` lists them again"]
+        return [
+            f"every hint of the last grade was shown ({missed}); `kata grade {kata.id} --hints` "
+            "lists them again"
+        ]
     left = f"{remaining} more hint{'s' * (remaining != 1)}" if remaining else "no more hints"
     return [
-        f"hint (level {shown.level}, {shown.clause}): your tests miss this planted bug: {shown.description}",
+        f"hint (level {shown.level}, {shown.clause}): your tests miss this planted bug: "
+        f"{shown.description}",
         f"{left} for this grade; hints taken are counted on the scorecard",
-    ]  # fmt: skip
+    ]
 
 
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -285,7 +313,9 @@ TREND_POINTS = 10
 GRADES_SHOWN = 10
 
 
-def sparkline(values: Sequence[float | None], top: float | None = None, *, unicode: bool = True) -> str:
+def sparkline(
+    values: Sequence[float | None], top: float | None = None, *, unicode: bool = True
+) -> str:
     """One character per value, its height proportional to value / `top` (default: the largest);
     a blank for a missing value."""
     marks = SPARKS if unicode else ASCII_SPARKS
@@ -310,8 +340,13 @@ def best_grade(grades: Sequence[GradeRecord]) -> GradeRecord | None:
         return None
     return max(
         own,
-        key=lambda g: (not g.error, g.levels_graded, g.passed / g.total if g.total else 0.0, -g.graded_at.timestamp()),
-    )  # fmt: skip
+        key=lambda g: (
+            not g.error,
+            g.levels_graded,
+            g.passed / g.total if g.total else 0.0,
+            -g.graded_at.timestamp(),
+        ),
+    )
 
 
 def _attempt_line(attempt: Attempt, number: int) -> str:
@@ -321,10 +356,10 @@ def _attempt_line(attempt: Attempt, number: int) -> str:
         minutes += f" ({attempt.over_budget:.1f} over)"
     passed = [t for t in attempt.levels if t.passed_minute is not None]
     reached = " · ".join(f"level {t.level} at {t.passed_minute or 0:.1f}" for t in passed)
-    hints = f"  hints {attempt.hints}" if attempt.hints else ""
+    reached = (reached or "no level passed") + (f"  hints {attempt.hints}" if attempt.hints else "")
     return (
         f"    #{number} {attempt.started_at:%Y-%m-%d %H:%M}  {state:<9} "
-        f"{attempt.passed}/{len(attempt.levels)} levels  {minutes:<20} {reached or 'no level passed'}{hints}"
+        f"{attempt.passed}/{len(attempt.levels)} levels  {minutes:<20} {reached}"
     )
 
 
@@ -361,13 +396,22 @@ def _trend(tries: Sequence[Attempt], mine: Sequence[GradeRecord], unicode: bool)
     if len(old_first) > 1:
         top = float(max(len(a.levels) for a in old_first))
         levels = [float(a.passed) for a in old_first]
-        lines.append(f"    levels passed per attempt  {sparkline(levels, top, unicode=unicode)}  " + " ".join(str(a.passed) for a in old_first))
+        lines.append(
+            f"    levels passed per attempt  {sparkline(levels, top, unicode=unicode)}  "
+            + " ".join(str(a.passed) for a in old_first)
+        )
         minutes = [a.minutes for a in old_first]
-        lines.append(f"    minutes per attempt        {sparkline(minutes, unicode=unicode)}  " + " ".join(_minutes(m) for m in minutes))
+        lines.append(
+            f"    minutes per attempt        {sparkline(minutes, unicode=unicode)}  "
+            + " ".join(_minutes(m) for m in minutes)
+        )
     if len(graded) > 1:
         scores = [None if g.error else float(g.percent) for g in graded]
-        lines.append(f"    score per grade            {sparkline(scores, 100.0, unicode=unicode)}  " + " ".join("err" if g.error else f"{g.percent}%" for g in graded))
-    return ["  trend, oldest to newest:", *lines] if lines else []  # fmt: skip
+        lines.append(
+            f"    score per grade            {sparkline(scores, 100.0, unicode=unicode)}  "
+            + " ".join("err" if g.error else f"{g.percent}%" for g in graded)
+        )
+    return ["  trend, oldest to newest:", *lines] if lines else []
 
 
 def history_lines(
@@ -405,7 +449,9 @@ def history_lines(
     return lines[:-1] if lines else lines
 
 
-def history_json(attempts: Sequence[Attempt], grades: Sequence[GradeRecord], version: int) -> dict[str, Any]:
+def history_json(
+    attempts: Sequence[Attempt], grades: Sequence[GradeRecord], version: int
+) -> dict[str, Any]:
     """`kata history --json`: everything recorded, newest first, with the best grade per kata."""
     katas = sorted({g.kata for g in grades} | {a.kata for a in attempts})
     best = {k: best_grade([g for g in grades if g.kata == k]) for k in katas}
@@ -414,4 +460,4 @@ def history_json(attempts: Sequence[Attempt], grades: Sequence[GradeRecord], ver
         "best": {k: (g.as_json() if g else None) for k, g in best.items()},
         "attempts": [a.as_json() for a in attempts],
         "grades": [g.as_json() for g in grades],
-    }  # fmt: skip
+    }

@@ -17,20 +17,24 @@ import sys
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol, TextIO
 
 from kata import catalog, history, interview, render, scratch
 from kata.catalog import Kata
+from kata.compare import compare as run_compare
+from kata.compare import print_comparison
 from kata.errors import HistoryError, InterviewError, KataError, SolutionError, UsageError
+from kata.grade import PROFILE_LIMITS, grade_options
 from kata.grade import grade as grade_snapshot
-from kata.grade import grade_options
 from kata.grading import Check, ensure_python_file
 from kata.interview import Outcome
 from kata.model import BUGS, Attempt, GradeRecord, LevelScore
 from kata.report import Printer, Report
 from kata.sandbox import Limits
 from kata.usertests import bugs_for_level
+from kata.watch import watch as run_watch
 from kata.workspace import Now, State, Workspace, utc_now, write_atomically
 
 SEED_RANGE = (0, 2**63 - 1)
@@ -144,7 +148,7 @@ def _previous(ws: Workspace) -> State | None:
 
 
 def _abandon(
-    ctx: Context, backup: Path | None, previous: State | None, moment: object
+    ctx: Context, backup: Path | None, previous: State | None, moment: datetime
 ) -> Attempt | None:
     """End the replaced workspace's running interview as abandoned, in its backup and history."""
     if backup is None or previous is None or previous.attempt is None:
@@ -176,13 +180,19 @@ def _start_lines(
     lines += [f"  implement: {ws.solution}", f"  your tests: {ws.tests}"]
     if mode == "interview":
         following = "unlocks level 2" if len(kata.levels) > 1 else "ends the interview"
-        lines.append(f"clock started: {kata.minutes} min budget; `kata status {kata.id}` shows the time")
-        lines.append(f"then: kata grade {kata.id} (or kata watch {kata.id}); passing level 1 {following}")
+        lines.append(
+            f"clock started: {kata.minutes} min budget; `kata status {kata.id}` shows the time"
+        )
+        lines.append(
+            f"then: kata grade {kata.id} (or kata watch {kata.id}); passing level 1 {following}"
+        )
     elif mode == "timed":
-        lines.append(f"clock started: {kata.minutes} min budget; `kata status {kata.id}` shows the time")
+        lines.append(
+            f"clock started: {kata.minutes} min budget; `kata status {kata.id}` shows the time"
+        )
     if mode != "interview":
         lines.append(f"then: kata grade {kata.id}")
-    return lines  # fmt: skip
+    return lines
 
 
 # --- grade ------------------------------------------------------------------------------------
@@ -234,16 +244,24 @@ MIN_MEMORY_MB = 256
 """Below this, Python with pytest, Hypothesis and numpy cannot start."""
 
 
+def _in_range(option: str, value: float | None, low: float, high: float) -> None:
+    """Refuse `value` of `option` outside [low, high] (NaN included)."""
+    if value is not None and not low <= value <= high:
+        raise UsageError(f"{option} {value}: give a number from {low:g} to {high:g}")
+
+
 def limits_of(options: GradeOptions) -> Limits:
     """The profile's limits with the options' changes; raises UsageError naming the option."""
-    from kata.grade import PROFILE_LIMITS
-
     base = PROFILE_LIMITS[options.profile]
     if options.memory_mb is not None and options.memory_mb < MIN_MEMORY_MB:
         raise UsageError(
             f"--memory-mb {options.memory_mb}: a memory limit of {options.memory_mb} MB is too "
             f"small to start Python with pytest and numpy; give at least {MIN_MEMORY_MB}"
         )
+    _in_range("--memory-mb", options.memory_mb, MIN_MEMORY_MB, 2**20)
+    _in_range("--check-timeout", options.check_timeout, 0.1, 86400)
+    _in_range("--run-timeout", options.run_timeout, 0.1, 86400)
+    _in_range("--seed", options.seed, *SEED_RANGE)
     return Limits(
         check_seconds=options.check_timeout or base.check_seconds,
         run_seconds=options.run_timeout or base.run_seconds,
@@ -282,8 +300,18 @@ def plan_grade(ctx: Context, options: GradeOptions) -> Plan:
     tests = _tests(options, ws, own)
     _check_output(options.json_out, kata, ws, [solution, *([tests] if tests else [])])
     seed = options.seed if options.seed is not None else ctx.rng.randrange(10**6)
-    plan = Plan(kata, solution, label, tests, seed, options.level, limits_of(options), options,
-                target, ws if own else None)  # fmt: skip
+    plan = Plan(
+        kata,
+        solution,
+        label,
+        tests,
+        seed,
+        options.level,
+        limits_of(options),
+        options,
+        target,
+        ws if own else None,
+    )
     if own and ws.folder.is_dir():
         with ws.locked():
             plan.state = ws.load()
@@ -346,13 +374,17 @@ def grade(ctx: Context, options: GradeOptions) -> int:
     printer.footer(report)
     if outcome is not None:
         report.interview = outcome.__dict__
-        ctx.say(*render.outcome_lines(plan.kata, outcome, _shown(plan.kata, Workspace(plan.kata).readme)))
+        ctx.say(
+            *render.outcome_lines(
+                plan.kata, outcome, _shown(plan.kata, Workspace(plan.kata).readme)
+            )
+        )
     if options.json_out is not None:
         write_atomically(options.json_out, json.dumps(report.as_json(), indent=2) + "\n")
         ctx.say(f"wrote {options.json_out}")
     if outcome is not None and outcome.finished:
         _scorecard(ctx, plan.kata)
-    return code or report.exit_code  # fmt: skip
+    return code or report.exit_code
 
 
 def _snapshot(plan: Plan, folder: Path) -> tuple[Path, Path | None, str]:
@@ -374,11 +406,20 @@ def _run(
     """Grade the snapshot, printing checks as they finish; None when interrupted."""
     o = plan.options
     partial = Report(
-        kata=plan.kata, solution=plan.label, seed=plan.seed, profile=o.profile, level=plan.level,
+        kata=plan.kata,
+        solution=plan.label,
+        seed=plan.seed,
+        profile=o.profile,
+        level=plan.level,
         target=plan.target,
-        options=grade_options(o.profile, plan.limits, check_quality=not o.no_quality,
-                              strict_quality=o.strict_quality, tests=plan.tests),
-    )  # fmt: skip
+        options=grade_options(
+            o.profile,
+            plan.limits,
+            check_quality=not o.no_quality,
+            strict_quality=o.strict_quality,
+            tests=plan.tests,
+        ),
+    )
     printer.header(partial)
 
     def on_check(check: Check) -> None:
@@ -387,28 +428,35 @@ def _run(
 
     try:
         report = grade_snapshot(
-            plan.kata, solution, label=plan.label, seed=plan.seed, profile=o.profile,
-            level=plan.level, limits=plan.limits, check_quality=not o.no_quality,
-            strict_quality=o.strict_quality, tests=tests,
-            tests_label=str(plan.tests) if plan.tests else None, on_check=on_check,
-        )  # fmt: skip
+            plan.kata,
+            solution,
+            label=plan.label,
+            seed=plan.seed,
+            profile=o.profile,
+            level=plan.level,
+            limits=plan.limits,
+            check_quality=not o.no_quality,
+            strict_quality=o.strict_quality,
+            tests=tests,
+            tests_label=str(plan.tests) if plan.tests else None,
+            on_check=on_check,
+        )
     except KeyboardInterrupt:
         done = len(partial.checks)
-        partial.error = f"interrupted after {done} check{'s' * (done != 1)}; grading processes stopped"
+        partial.error = (
+            f"interrupted after {done} check{'s' * (done != 1)}; grading processes stopped"
+        )
         printer.footer(partial)
         return None
     report.target, report.show_hints = plan.target, o.hints
     state = plan.state
     if state is not None and state.timed:
         report.elapsed_minutes = state.minutes_at(now())
-    return report  # fmt: skip
+    return report
 
 
-def _record(plan: Plan, report: Report, digest: str, moment: object) -> GradeRecord:
+def _record(plan: Plan, report: Report, digest: str, moment: datetime) -> GradeRecord:
     """The history record of `report`."""
-    from datetime import datetime
-
-    assert isinstance(moment, datetime)
     levels_graded = report.level or max((c.level for c in report.checks), default=0)
     levels_graded = levels_graded or len(report.kata.levels)
     scores = []
@@ -421,21 +469,31 @@ def _record(plan: Plan, report: Report, digest: str, moment: object) -> GradeRec
     state = plan.state
     running = state is not None and state.attempt is not None and not state.attempt.finished
     return GradeRecord(
-        kata=report.kata.id, graded_at=moment, solution=report.solution, solution_sha256=digest,
-        seed=report.seed, profile=report.profile, level=report.level,
-        levels_graded=levels_graded, status=report.status,
-        passed=sum(c.passed for c in report.checks), total=len(report.checks),
+        kata=report.kata.id,
+        graded_at=moment,
+        solution=report.solution,
+        solution_sha256=digest,
+        seed=report.seed,
+        profile=report.profile,
+        level=report.level,
+        levels_graded=levels_graded,
+        status=report.status,
+        passed=sum(c.passed for c in report.checks),
+        total=len(report.checks),
         scores=scores + _bug_scores(report, levels_graded),
         bugs_caught=tests.bugs_caught if usable and tests else None,
         bugs_total=tests.bugs_total if usable and tests else None,
         tests_set_aside=list(tests.failing_on_reference) if tests else [],
-        ruff_findings=report.findings.get("ruff"), mypy_findings=report.findings.get("mypy"),
-        duration_s=report.duration_s, elapsed_minutes=report.elapsed_minutes,
+        ruff_findings=report.findings.get("ruff"),
+        mypy_findings=report.findings.get("mypy"),
+        duration_s=report.duration_s,
+        elapsed_minutes=report.elapsed_minutes,
         attempt_uid=state.attempt.uid if running and state and state.attempt else None,
         error=report.error.splitlines()[0] if report.error else "",
-        own_work=plan.workspace is not None, missed=list(report.missed_bugs),
+        own_work=plan.workspace is not None,
+        missed=list(report.missed_bugs),
         hints=len(report.missed_bugs) if report.show_hints else 0,
-    )  # fmt: skip
+    )
 
 
 def _bug_scores(report: Report, levels: int) -> list[LevelScore]:
@@ -469,7 +527,11 @@ def _settle(ctx: Context, plan: Plan, record: GradeRecord) -> tuple[Outcome | No
         outcome = _apply(ctx, plan, state, record)
         if state is not None:
             ws.save(state)
-        attempt = state.attempt if state and outcome and outcome.kind not in ("ended", "replaced") else None
+        attempt = (
+            state.attempt
+            if state and outcome and outcome.kind not in ("ended", "replaced")
+            else None
+        )
         if not plan.options.no_history:
             _record_history(ctx, record, attempt)
         if state is None:
@@ -479,12 +541,10 @@ def _settle(ctx: Context, plan: Plan, record: GradeRecord) -> tuple[Outcome | No
         except InterviewError as error:
             print(f"kata: error: {error}", file=ctx.err)
             return outcome, 2
-    return outcome, 0  # fmt: skip
+    return outcome, 0
 
 
-def _apply(
-    ctx: Context, plan: Plan, state: State | None, record: GradeRecord
-) -> Outcome | None:
+def _apply(ctx: Context, plan: Plan, state: State | None, record: GradeRecord) -> Outcome | None:
     """What `record` does to `state` (changed in place, not saved)."""
     if state is None:
         return None
@@ -541,11 +601,13 @@ def _find(ctx: Context, kata_id: str | None, *, running_only: bool = False) -> K
         return running[0][0]
     if len(running) > 1:
         names = ", ".join(k.id for k, _ in running)
-        raise InterviewError(f"several interviews or timed starts are in progress ({names}); name one")
+        raise InterviewError(
+            f"several interviews or timed starts are in progress ({names}); name one"
+        )
     if found and not running_only:
         return max(found, key=lambda pair: pair[1].started_at)[0]
     what = "no interview is in progress" if found else "there is no interview"
-    raise InterviewError(f"{what}; start one with `kata start ID --interview`")  # fmt: skip
+    raise InterviewError(f"{what}; start one with `kata start ID --interview`")
 
 
 def _timed_state(ws: Workspace, *, interview_only: bool = False) -> State:
@@ -663,9 +725,10 @@ def list_katas(ctx: Context) -> int:
         return 0
     width = max(len(k.id) for k in katas)
     for k in katas:
-        ctx.say(f"{k.id:<{width}}  {k.title} · {k.difficulty} · {len(k.levels)} levels · {k.minutes} min")
+        about = f"{k.title} · {k.difficulty} · {len(k.levels)} levels · {k.minutes} min"
+        ctx.say(f"{k.id:<{width}}  {about}")
         ctx.say(*(f"{'':<{width}}    level {n}: {name}" for n, name in enumerate(k.levels, 1)))
-    return 0  # fmt: skip
+    return 0
 
 
 # --- watch, compare -----------------------------------------------------------------------------
@@ -673,10 +736,10 @@ def list_katas(ctx: Context) -> int:
 
 def watch(ctx: Context, kata_id: str, options: WatchOptions) -> int:
     """`kata watch`: grade the workspace again at each save, each grade a `kata grade` child."""
-    from kata.watch import watch as run_watch
-
     kata = catalog.load_kata(kata_id, ctx.root)
     Workspace(kata).existing()
+    _in_range("--seed", options.seed, *SEED_RANGE)
+    _in_range("--debounce", options.debounce, 1, 60_000)
     argv = [sys.executable, "-m", "kata.cli", "--root", str(ctx.root), "grade", kata.id]
     argv += ["--profile", options.profile] + ["--no-quality"] * options.no_quality
     argv += [] if options.seed is None else ["--seed", str(options.seed)]
@@ -694,15 +757,13 @@ def watch(ctx: Context, kata_id: str, options: WatchOptions) -> int:
 
 def compare(ctx: Context, options: GradeOptions) -> int:
     """`kata compare`: the solution beside the reference."""
-    from kata.compare import compare as run_compare
-    from kata.compare import print_comparison
-
     plan = plan_grade(ctx, replace(options, no_tests=True, no_history=True))
     scratch.sweep()
     with scratch.folder("snapshot") as snap:
         solution, _, _ = _snapshot(plan, snap)
-        result = run_compare(plan.kata, solution, label=plan.label, seed=plan.seed,
-                             limits=plan.limits)  # fmt: skip
+        result = run_compare(
+            plan.kata, solution, label=plan.label, seed=plan.seed, limits=plan.limits
+        )
     print_comparison(result, show_reference=options.show_reference)
     if options.json_out is not None:
         result.write_json(options.json_out)

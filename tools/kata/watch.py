@@ -28,6 +28,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+import watchfiles
+
 from kata.catalog import Kata
 from kata.errors import KataError
 from kata.interview import Outcome
@@ -97,7 +99,8 @@ def stop_tree(process: subprocess.Popen[bytes]) -> None:
 
 
 def launch(argv: Sequence[str], env: Mapping[str, str], folder: Path) -> subprocess.Popen[bytes]:
-    """Start `argv` in a session of its own, its output (stdout and stderr) to a file in `folder`."""
+    """Start `argv` in a session of its own, its output (stdout and stderr) to a file in
+    `folder`."""
     with (folder / "output.txt").open("wb") as output:
         return subprocess.Popen(
             list(argv),
@@ -232,8 +235,6 @@ def file_events(folder: Path, *, debounce_ms: int = 400, poll: bool = False) -> 
     every quarter second when nothing changed (so the caller can look at its running grade).
     The folder's parent is watched and events are kept by path, so a folder renamed away is
     not followed and a new folder of the same name is."""
-    import watchfiles
-
     wanted = {str(folder / name) for name in WATCHED}
 
     def only_watched(change: Any, path: str) -> bool:
