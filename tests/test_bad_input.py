@@ -199,3 +199,28 @@ def test_unreadable_history_rows_are_skipped_with_a_warning(toy_root: Path, tmp_
     assert code == 0 and "Traceback" not in err
     assert err.count("skipped grade") == 2, err
     assert "no grades recorded yet" in out
+
+
+def test_compare_refuses_to_write_its_report_over_the_graded_file(
+    toy_root: Path, tmp_path: Path, interview: Path
+) -> None:
+    before = digests(interview)
+    target = str(interview / "solution.py")
+    code, _, err = kata(toy_root, tmp_path / "home", "compare", "toy", "--json", target)
+    assert_refused(code, err, "being graded")
+    assert digests(interview) == before
+
+
+def test_another_programs_database_is_left_exactly_as_it_was(
+    toy_root: Path, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    path = home / "history.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE notes (text TEXT)")
+    before = path.read_bytes()
+    code, _, err = kata(toy_root, home, "grade", "toy", "--reference", *FAST)
+    assert code == 0 and "another program" in err and "Traceback" not in err
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in home.iterdir()) == ["history.sqlite3"], "no side file made"

@@ -256,3 +256,47 @@ def test_the_summary_is_one_line_per_level_and_the_first_failure_in_full(toy_roo
     assert "interview: level 1 passed at minute 4.0. Level 2 — Resetting unlocked" in "\n".join(
         outcome_lines(load_kata("toy", toy_root), Outcome(**news), "README.md")
     ), "the interview's news comes from the report's fields, not from printed text"
+
+
+def quiet_batches(count: int) -> Iterator[set[tuple[object, str]]]:
+    """`count` empty batches of file events, a tenth of a second apart."""
+    for _ in range(count):
+        time.sleep(0.1)
+        yield set()
+
+
+def test_a_watch_follows_the_workspace_folder_not_a_backup_of_it(
+    watching: WatchProcess, toy_root: Path, tmp_path: Path
+) -> None:
+    watching.expect(r"^grade 1: fail")
+    watching.expect(r"^waiting for a save")
+    assert main(["start", "toy", "--force"], root=toy_root, home=tmp_path / "home") == 0
+    backup = next(p for p in (toy_root / "work").iterdir() if ".backup-" in p.name)
+    save(backup / "solution.py", (toy_root / REFERENCE).read_text())
+    save(
+        toy_root / "work" / "toy" / "test_solution.py",
+        (toy_root / "work" / "toy" / "test_solution.py").read_text(),
+    )
+    line = watching.expect(r"grade \d+ \(")
+    assert "(test_solution.py saved)" in line, "the save in the backup is not followed"
+    watching.expect(r"^grade \d+: fail")
+
+
+def test_h_and_enter_shows_a_hint_while_watching(toy_root: Path) -> None:
+    import io
+
+    from kata.catalog import load_kata
+    from kata.watch import watch
+
+    hints: list[str] = []
+    out = io.StringIO()
+    code = watch(
+        load_kata("toy", toy_root),
+        [sys.executable, "-c", "pass"],
+        folder=toy_root,
+        events=quiet_batches(20),
+        out=out,
+        on_hint=lambda: hints.append("shown"),
+        keys=io.StringIO("h\n"),
+    )
+    assert code == 0 and hints == ["shown"], out.getvalue()
