@@ -91,46 +91,55 @@ def alternate(
     runner of the same side (the first item of its key) is dropped, its figures included, so the
     remaining lists stay aligned round by round. O(rounds * len(runners) * MAX_REPEAT) calls.
     """
-    live = dict(runners)
-    figures: dict[Key, list[float]] = {key: [] for key in live}
-    repeat: dict[Key, int] = {}
-    error = ""
-
-    def drop(who: str, exc: Exception) -> None:
-        nonlocal error
-        error = error or _raised(who, exc)
-        for key in [key for key in live if key[0] == who]:
-            del live[key]
-            figures.pop(key, None)
-
-    def one_round(number: int) -> None:
-        order = list(live) if number % 2 == 0 else list(reversed(live))
-        for key in order:
-            if key not in live:
-                continue
-            started = clock()
-            try:
-                cost = per_op_seconds(live[key], repeat.get(key, 1), clock)
-            except Exception as exc:
-                drop(key[0], exc)
-                continue
-            figures[key].append(cost)
-            if number == 0:
-                took = max(clock() - started, 1e-9)
-                repeat[key] = max(1, min(MAX_REPEAT, math.ceil(SAMPLE_SECONDS / took)))
-
+    rounds = _Rounds(dict(runners), clock)
     start = clock()
-    one_round(0)
+    rounds.one(0)
     done = 1
     if clock() - start < seconds:
-        for rounds in figures.values():
-            rounds.clear()
+        for figures in rounds.figures.values():
+            figures.clear()
         done, start = 0, clock()
     number = 1
-    while live and done < max_rounds and (done < min_rounds or clock() - start < seconds):
-        one_round(number)
+    while rounds.live and done < max_rounds and (done < min_rounds or clock() - start < seconds):
+        rounds.one(number)
         done, number = done + 1, number + 1
-    return figures, error
+    return rounds.figures, rounds.error
+
+
+class _Rounds:
+    """The runners still measured, their figures per round, and the first error."""
+
+    def __init__(self, live: dict[Key, Runner], clock: Clock) -> None:
+        self.live = live
+        self.clock = clock
+        self.figures: dict[Key, list[float]] = {key: [] for key in live}
+        self.repeat: dict[Key, int] = {}
+        self.error = ""
+
+    def drop(self, who: str, exc: Exception) -> None:
+        """Stop measuring every runner of side `who`, its figures included."""
+        self.error = self.error or _raised(who, exc)
+        for key in [key for key in self.live if key[0] == who]:
+            del self.live[key]
+            self.figures.pop(key, None)
+
+    def one(self, number: int) -> None:
+        """Round `number`: every runner once, in reverse order in odd rounds; round 0 also
+        sets how often each is called per round."""
+        order = list(self.live) if number % 2 == 0 else list(reversed(self.live))
+        for key in order:
+            if key not in self.live:
+                continue
+            started = self.clock()
+            try:
+                cost = per_op_seconds(self.live[key], self.repeat.get(key, 1), self.clock)
+            except Exception as exc:
+                self.drop(key[0], exc)
+                continue
+            self.figures[key].append(cost)
+            if number == 0:
+                took = max(self.clock() - started, 1e-9)
+                self.repeat[key] = max(1, min(MAX_REPEAT, math.ceil(SAMPLE_SECONDS / took)))
 
 
 def build(

@@ -323,32 +323,10 @@ def compare(
             ) as bench,
             ThreadPoolExecutor(max_workers=4) as pool,
         ):
-            graded = [
-                pool.submit(
-                    grade,
-                    kata,
-                    path,
-                    label=name,
-                    seed=seed,
-                    limits=limits,
-                    check_quality=False,
-                    clock=clock,
-                )
-                for path, name in ((solution, label), (kata.reference, "reference"))
-            ]
-            checked = [pool.submit(_quality, path) for path in (solution, kata.reference)]
-            mine, theirs = (future.result() for future in graded)
-            result = Comparison(
-                kata=kata.id,
-                solution=label,
-                seed=seed,
-                yours=_side(mine, solution, checked[0].result()),
-                reference=_side(theirs, kata.reference, checked[1].result()),
-                reference_path=str(kata.reference),
-                notes_path=str(kata.notes),
-                reference_source=kata.reference.read_text(encoding="utf-8"),
-                probe_seconds=probe_seconds,
+            result, mine = _grade_both(
+                pool, kata, (solution, label), seed=seed, limits=limits, clock=clock
             )
+            result.probe_seconds = probe_seconds
             result.phases["grades and code quality"] = clock() - start
             if mine.error:
                 result.error = mine.error
@@ -364,6 +342,46 @@ def compare(
         raise
     result.phases["total"] = clock() - start
     return result
+
+
+def _grade_both(
+    pool: ThreadPoolExecutor,
+    kata: Kata,
+    solution: tuple[Path, str],
+    *,
+    seed: int,
+    limits: Limits,
+    clock: Callable[[], float],
+) -> tuple[Comparison, Report]:
+    """Grade `solution` (path, label) and the reference and check both files' quality, side
+    by side in `pool`; the comparison so far, and the grade of `solution`."""
+    path, label = solution
+    graded = [
+        pool.submit(
+            grade,
+            kata,
+            file,
+            label=name,
+            seed=seed,
+            limits=limits,
+            check_quality=False,
+            clock=clock,
+        )
+        for file, name in (solution, (kata.reference, "reference"))
+    ]
+    checked = [pool.submit(_quality, file) for file in (path, kata.reference)]
+    mine, theirs = (future.result() for future in graded)
+    result = Comparison(
+        kata=kata.id,
+        solution=label,
+        seed=seed,
+        yours=_side(mine, path, checked[0].result()),
+        reference=_side(theirs, kata.reference, checked[1].result()),
+        reference_path=str(kata.reference),
+        notes_path=str(kata.notes),
+        reference_source=kata.reference.read_text(encoding="utf-8"),
+    )
+    return result, mine
 
 
 def _add_probes(result: Comparison, bench: dict[str, Any]) -> None:
