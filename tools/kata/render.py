@@ -12,12 +12,13 @@ import codecs
 import contextlib
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TextIO
 
 from kata.catalog import Kata
 from kata.interview import Outcome
 from kata.model import BUGS, Attempt, GradeRecord, MissedBug
-from kata.workspace import State
+from kata.workspace import State, Workspace
 
 _ASCII = dict(
     zip(
@@ -110,6 +111,36 @@ def outcome_lines(kata: Kata, outcome: Outcome, readme: str) -> list[str]:
         "starts anew)",
     }
     return [f"interview: {texts[o.kind]}"]
+
+
+def start_lines(
+    kata: Kata, ws: Workspace, mode: str, backup: Path | None, abandoned: bool
+) -> list[str]:
+    """What `kata start` says: where everything is, the clock, what to do next."""
+    lines = ["the interview in progress there ends as abandoned"] if abandoned else []
+    lines += [f"moved your previous work to {backup}"] if backup else []
+    if mode == "interview":
+        levels = len(kata.levels)
+        lines.append(f"started an interview of {kata.id} in {ws.folder}: level 1 of {levels}")
+        lines.append(f"  statement, level 1 only: {ws.readme}")
+    else:
+        lines += [f"started {kata.id} in {ws.folder}", f"  statement: {ws.readme}"]
+    lines += [f"  implement: {ws.solution}", f"  your tests: {ws.tests}"]
+    if mode == "interview":
+        following = "unlocks level 2" if len(kata.levels) > 1 else "ends the interview"
+        lines.append(
+            f"clock started: {kata.minutes} min budget; `kata status {kata.id}` shows the time"
+        )
+        lines.append(
+            f"then: kata grade {kata.id} (or kata watch {kata.id}); passing level 1 {following}"
+        )
+    elif mode == "timed":
+        lines.append(
+            f"clock started: {kata.minutes} min budget; `kata status {kata.id}` shows the time"
+        )
+    if mode != "interview":
+        lines.append(f"then: kata grade {kata.id}")
+    return lines
 
 
 def _quality(grade: GradeRecord) -> str:

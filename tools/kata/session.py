@@ -134,8 +134,8 @@ def start(ctx: Context, kata_id: str, options: StartOptions) -> int:
         )
         ws.save(State(mode, moment, moment, attempt, appended=1 if attempt else 0))
         abandoned = _abandon(ctx, backup, previous, moment)
-    _record_history(ctx, None, attempt)
-    ctx.say(*_start_lines(kata, ws, mode, backup, abandoned))
+        _record_history(ctx, None, attempt)
+    ctx.say(*render.start_lines(kata, ws, mode, backup, abandoned is not None))
     return 0
 
 
@@ -164,35 +164,6 @@ def _abandon(
         ctx.warn(str(error))
     _record_history(ctx, None, attempt)
     return attempt
-
-
-def _start_lines(
-    kata: Kata, ws: Workspace, mode: str, backup: Path | None, abandoned: Attempt | None
-) -> list[str]:
-    lines = ["the interview in progress there ends as abandoned"] if abandoned else []
-    lines += [f"moved your previous work to {backup}"] if backup else []
-    if mode == "interview":
-        levels = len(kata.levels)
-        lines.append(f"started an interview of {kata.id} in {ws.folder}: level 1 of {levels}")
-        lines.append(f"  statement, level 1 only: {ws.readme}")
-    else:
-        lines += [f"started {kata.id} in {ws.folder}", f"  statement: {ws.readme}"]
-    lines += [f"  implement: {ws.solution}", f"  your tests: {ws.tests}"]
-    if mode == "interview":
-        following = "unlocks level 2" if len(kata.levels) > 1 else "ends the interview"
-        lines.append(
-            f"clock started: {kata.minutes} min budget; `kata status {kata.id}` shows the time"
-        )
-        lines.append(
-            f"then: kata grade {kata.id} (or kata watch {kata.id}); passing level 1 {following}"
-        )
-    elif mode == "timed":
-        lines.append(
-            f"clock started: {kata.minutes} min budget; `kata status {kata.id}` shows the time"
-        )
-    if mode != "interview":
-        lines.append(f"then: kata grade {kata.id}")
-    return lines
 
 
 # --- grade ------------------------------------------------------------------------------------
