@@ -97,7 +97,7 @@ def test_each_wait_is_timed_on_the_injected_clock_and_summarised(toy_root: Path)
     ref = by["reference"]
     assert ref.seconds == [1.0, 2.0, 6.0]
     assert (ref.median, ref.max) == (2.0, 6.0)
-    assert ref.verdict().startswith("FAIL") and "max 6.0 s > 4 s" in ref.verdict()
+    assert ref.verdict().startswith("FAIL") and "max 6.0 s > 3 s" in ref.verdict()
     bugs = by["planted-bugs"]
     assert len(bugs.samples) == 6  # each bug, each run
     assert (bugs.median, bugs.p95, bugs.max) == (6.0, 9.0, 9.0)
@@ -219,7 +219,7 @@ def test_a_real_run_on_the_toy_kata_measures_every_scenario_it_can(
         stream=out,
     )
     text = out.getvalue()
-    assert code == 0, text
+    assert code in (0, 1), text  # 1: a goal missed on a busy machine; never an error
     assert "load average at start" in text and "load average at end" in text
     assert "cpus " in text
     data = json.loads(figures.read_text(encoding="utf-8"))
@@ -236,9 +236,11 @@ def test_a_real_run_on_the_toy_kata_measures_every_scenario_it_can(
     assert 0 < hang["report_lines"] <= 40
     assert "solution.py:12 in add" in hang["detail"]
     assert by["compare"]["samples"][0]["status"] == "ok"
-    for name in ("full with tests", "level 1 with tests"):
+    for name in ("full with tests", "level 1 with tests", "full with learner-sized tests"):
         assert by[name]["verdict"] == "skipped" and by[name]["samples"] == []
     assert "no learner test file" in text
+    assigned = by["hang in a function assigned to the class"]["samples"][0]
+    assert assigned["status"] == "fail" and "RunningTotal.add" in assigned["label"]
 
 
 def test_the_command_line_refuses_unknown_katas_and_scenarios(
@@ -261,6 +263,31 @@ def test_the_command_line_selects_scenarios_and_reports_a_missed_goal(toy_root: 
         stream=out,
         bench=bench,
     )
-    assert code == 1  # the reference took 5 s > 4 s
+    assert code == 1  # the reference took 5 s > 3 s
     assert len(calls) == 2 + 2 * 2
-    assert "FAIL (max 5.0 s > 4 s)" in out.getvalue()
+    assert "FAIL (max 5.0 s > 3 s)" in out.getvalue()
+
+
+def test_the_learner_sized_scenarios_grade_that_file_and_reuse_the_runs_only_when_asked(
+    toy_root: Path,
+) -> None:
+    folder = toy_root / "tests" / "fixtures" / "learner" / "toy"
+    folder.mkdir(parents=True)
+    (folder / "learner_test.py").write_text("def test_sized() -> None:\n    pass\n")
+    (folder / "thorough_test.py").write_text("def test_small() -> None:\n    pass\n")
+    bench, calls = fake_bench(toy_root, lambda label: {"without": 4.0}.get(label, 6.0))
+    scenarios = ["learner-full", "learner-solution-changed", "learner-level-2",
+                 "learner-thorough", "stray-child"]
+    results = {r.scenario: r for r in benchmark(bench, [toy(toy_root)], scenarios, seed=3)}
+    assert all(c["tests"].name in {"learner_test.py", "test_with_child.py", "thorough_test.py"}
+               for c in calls)
+    full, first, again, level, thorough, without, child = calls
+    assert full["tests"].name == "learner_test.py" and full.get("level") is None
+    assert first["tests_cache"] == again["tests_cache"] != full["tests_cache"]
+    assert again["solution"].endswith("# changed\n") and not first["solution"].endswith("# changed\n")
+    assert (level["level"], thorough["profile"]) == (2, "thorough")
+    assert (without["tests"].name, child["tests"].name) == ("thorough_test.py", "test_with_child.py")
+    stray = results["stray-child"]
+    assert stray.seconds == [2.0] and stray.samples[0].left == 0
+    assert stray.verdict() == "pass"
+    assert results["learner-solution-changed"].verdict() == "FAIL (max 6.0 s > 5 s)"

@@ -14,8 +14,10 @@ from typing import Any
 
 import pytest
 
+from kata.catalog import load_kata
 from kata.cli import main
-from kata.grading import stuck_at
+from kata.grading import hung_code, run_suite, stuck_at
+from kata.sandbox import Limits
 
 SLOW_ADD = '''
 import time
@@ -244,3 +246,129 @@ def test_stuck_at_names_the_innermost_line_and_the_method_the_check_called() -> 
         "  solution.py:12 in get",
         "  checks/test_level1.py:40 in test_get",
     ]
+
+
+HANG_SHAPES = {
+    "a function assigned as the method": '''
+class RunningTotal:
+    def __init__(self) -> None:
+        self.total = 0
+
+    def reset(self) -> int:
+        old, self.total = self.total, 0
+        return old
+
+
+def _spin(self: RunningTotal, n: int) -> int:
+    while True:
+        pass
+
+
+RunningTotal.add = _spin  # type: ignore[attr-defined]
+''',
+    "a staticmethod": '''
+class RunningTotal:
+    def __init__(self) -> None:
+        self.total = 0
+
+    @staticmethod
+    def add(n: int) -> int:
+        while True:
+            pass
+
+    def reset(self) -> int:
+        old, self.total = self.total, 0
+        return old
+''',
+    "a helper the method calls": '''
+def _forever() -> None:
+    while True:
+        pass
+
+
+class RunningTotal:
+    def __init__(self) -> None:
+        self.total = 0
+
+    def add(self, n: int) -> int:
+        _forever()
+        return 0
+
+    def reset(self) -> int:
+        old, self.total = self.total, 0
+        return old
+''',
+}
+
+
+@pytest.mark.parametrize("shape", list(HANG_SHAPES))
+def test_a_hang_is_waited_for_once_whatever_name_holds_the_hanging_code(
+    shape: str, toy_root: Path, tmp_path: Path
+) -> None:
+    extend_toy(toy_root)
+    kata = load_kata("toy", toy_root)
+    path = tmp_path / "solution.py"
+    path.write_text(HANG_SHAPES[shape], encoding="utf-8")
+    start = time.monotonic()
+    run = run_suite(
+        kata.hidden_suite, path, kata=kata, seed=3, limits=Limits(check_seconds=3, run_seconds=60)
+    )
+    elapsed = time.monotonic() - start
+    guarded = [c for c in run.checks if c.message.startswith("not decided: `add`")]
+    assert len(guarded) >= 3, [c.message for c in run.checks]
+    assert all(c.status == "error" and c.timed_out for c in guarded)
+    # One full per-check limit, a short wait, then no wait: seven checks at 3 s would be 21 s.
+    assert elapsed < 15, elapsed
+
+
+def test_hung_code_names_the_function_the_check_called_and_the_one_that_looped() -> None:
+    source = HANG_SHAPES["a helper the method calls"]
+    stack = (
+        "Current thread 0x00007f (most recent call first):\n"
+        '  File "solution.py", line 4 in _forever\n'
+        '  File "solution.py", line 12 in add\n'
+        '  File "checks/test_toy.py", line 12 in test_add\n'
+    )
+    assert hung_code(stack, source) == ["add:11", "_forever:2"]
+    assert hung_code(stack, "not python (") == ["add:12", "_forever:4"]
+
+
+ISOLATION_CHECKS = '''
+import os
+import resource
+import sys
+from pathlib import Path
+
+import hypothesis
+
+
+def test_runs_in_a_session_of_its_own_under_the_memory_limit_in_its_folder() -> None:
+    assert os.getsid(0) == os.getpid()
+    assert resource.getrlimit(resource.RLIMIT_AS)[0] == 1024 * 1024 * 1024
+    assert (Path.cwd() / "solution.py").is_file()
+    assert os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD") == "1"
+
+
+def test_starts_from_clean_module_state() -> None:
+    assert not hasattr(hypothesis, "_kata_left_behind"), "state of an earlier run leaked in"
+    hypothesis._kata_left_behind = True
+    assert "solution" not in sys.modules or sys.modules["solution"].__file__.startswith(os.getcwd())
+'''
+
+
+@pytest.mark.parametrize("fork", ["1", "0"])
+def test_every_grading_run_gets_its_own_process_limits_folder_and_clean_modules(
+    fork: str, toy_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KATA_FORK_SERVER", fork)
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    kata = load_kata("toy", toy_root)
+    checks = here / "test_isolation.py"
+    checks.write_text(ISOLATION_CHECKS, encoding="utf-8")
+    for _ in range(2):  # the second run must not see what the first left in its modules
+        run = run_suite(checks, kata.reference, seed=1, limits=Limits(memory_mb=1024))
+        assert not run.error, run.error
+        assert [c.status for c in run.checks] == ["pass", "pass"], [c.message for c in run.checks]
+    assert sorted(p.name for p in here.iterdir()) == ["test_isolation.py"]

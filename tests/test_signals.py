@@ -122,3 +122,24 @@ def test_what_a_kill_9_leaves_is_removed_by_the_next_grade(
     again = kata(toy_root, tmp, home, "grade", "toy", "--reference", "--no-quality", "--no-tests")
     assert again.wait(PATIENCE * 2) == 0
     assert_nothing_left(tmp)
+
+
+def test_a_learner_test_that_kills_its_parent_does_not_kill_the_grade(
+    toy_root: Path, tmp_path: Path, tmp: Path
+) -> None:
+    tests = tmp_path / "test_kill.py"
+    tests.write_text(
+        "import os\nimport signal\n\nfrom solution import RunningTotal\n\n\n"
+        "def test_adds() -> None:\n    assert RunningTotal().add(2) == 2\n\n\n"
+        "def test_kills_its_parent() -> None:\n    os.kill(os.getppid(), signal.SIGKILL)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "kata.cli", "--root", str(toy_root), "grade", "toy", "--reference",
+         "--tests", str(tests), "--no-quality", "--no-history", "--seed", "1"],
+        capture_output=True, text=True, timeout=PATIENCE * 2, check=False,
+        env={**os.environ, "TMPDIR": str(tmp)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "a test killed the process that started it" in done.stdout
+    assert "Level 2 1/1" in done.stdout, "the hidden checks are decided as usual"
+    assert_nothing_left(tmp)

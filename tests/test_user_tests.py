@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import random
+import re
+import signal
+import time
+import uuid
 from pathlib import Path
 
 import pytest
 
+from kata.bugcache import RunCache
 from kata.catalog import kata_ids, load_kata
 from kata.cli import main
 from kata.grading import run_suite
 from kata.report import UserTests
+from kata.sandbox import Limits
 from kata.usertests import grade_user_tests
 
 THOROUGH = """
@@ -235,3 +243,209 @@ def test_tests_that_follow_the_statements_literal_words_pass_on_the_reference(ki
     assert not run.error, run.error
     failing = {c.name: c.message for c in run.checks if not c.passed}
     assert run.checks and not failing, failing
+
+
+LEARNER_SIZED = [kid for kid in KATAS_WITH_FIXTURES if (LEARNER / kid / "learner_test.py").is_file()]
+
+
+@pytest.mark.parametrize("kid", LEARNER_SIZED)
+def test_the_learner_sized_file_is_as_big_as_a_learners_and_passes_on_the_reference(
+    kid: str,
+) -> None:
+    path = LEARNER / kid / "learner_test.py"
+    functions = re.findall(r"^def test_|^Test\w+ = \w+\.TestCase", path.read_text(), re.MULTILINE)
+    assert len(functions) >= 100
+    run = run_suite(path, load_kata(kid).reference, seed=1, profile="quick")
+    assert not run.error, run.error
+    assert len(run.checks) >= 200
+    failing = {c.name: c.message for c in run.checks if not c.passed}
+    assert not failing, failing
+
+
+@pytest.mark.parametrize("kid", LEARNER_SIZED)
+def test_the_learner_sized_file_catches_every_bug_the_thorough_one_catches(kid: str) -> None:
+    thorough = learner_grade(kid, "thorough_test.py")
+    sized = learner_grade(kid, "learner_test.py")
+    assert sized.passed_on_reference, sized.failing_on_reference
+    assert set(sized.missed) <= set(thorough.missed), set(sized.missed) - set(thorough.missed)
+
+
+def toy_tests(tmp_path: Path, source: str, name: str = "test_mine.py") -> Path:
+    path = tmp_path / name
+    path.write_text(source, encoding="utf-8")
+    return path
+
+
+STRAYS = '''
+
+def test_a_server_in_a_session_of_its_own() -> None:
+    import subprocess, sys
+    subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)  # MARK"],
+                     start_new_session=True)
+
+
+def test_a_daemon_that_forks_twice() -> None:
+    import subprocess, sys
+    code = "import os, time\\nif os.fork() == 0:\\n    os.setsid()\\n    time.sleep(60)  # MARK\\n"
+    subprocess.run([sys.executable, "-c", code], check=True)
+'''
+
+
+def processes_with(mark: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            with contextlib.suppress(OSError):
+                if mark.encode() in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs Linux /proc")
+def test_a_child_that_leaves_the_process_group_costs_little_and_is_not_left_running(
+    toy_root: Path, tmp_path: Path
+) -> None:
+    kata = load_kata("toy", toy_root)
+    plain = toy_tests(tmp_path, THOROUGH, "test_plain.py")
+    mark = f"kata-stray-{uuid.uuid4().hex}"
+    strays = toy_tests(tmp_path, THOROUGH + STRAYS.replace("MARK", mark))
+    start = time.monotonic()
+    grade_user_tests(kata, plain, solution=kata.reference, seed=1)
+    without = time.monotonic() - start
+    start = time.monotonic()
+    result = grade_user_tests(kata, strays, solution=kata.reference, seed=1)
+    with_strays = time.monotonic() - start
+    left = processes_with(mark)
+    for pid in left:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    assert not left, "a process a test started was left running"
+    assert result.passed_on_reference and result.passed_on_solution
+    assert (result.bugs_caught, result.bugs_total) == (2, 2)
+    assert with_strays < without + 5, (with_strays, without)
+
+
+SKIPPED = '''
+
+import pytest
+
+
+@pytest.mark.skip(reason="work in progress")
+def test_not_written_yet() -> None:
+    assert RunningTotal().add(1) == 42
+
+
+@pytest.mark.xfail(reason="I am not sure yet")
+def test_a_guess() -> None:
+    assert RunningTotal().add(1) == 42
+
+
+def test_skipped_at_run_time() -> None:
+    pytest.skip("later")
+'''
+
+
+def test_skipped_and_xfailed_tests_are_neither_set_aside_nor_failing_and_earn_nothing(
+    toy_root: Path, tmp_path: Path
+) -> None:
+    kata = load_kata("toy", toy_root)
+    tests = toy_tests(tmp_path, ONE_TEST + SKIPPED)
+    result = grade_user_tests(kata, tests, solution=kata.reference, seed=1)
+    assert result.failing_on_reference == []
+    assert result.passed_on_reference is True
+    assert sorted(result.skipped_on_reference) == [
+        "a guess", "not written yet", "skipped at run time"
+    ]
+    assert result.bugs_caught == 0, "a skipped or xfailed test earned credit"
+    assert result.passed_on_solution is True and result.failing_on_solution == []
+
+
+def test_a_second_grade_reuses_the_planted_bug_runs_until_an_input_changes(
+    toy_root: Path, tmp_path: Path
+) -> None:
+    kata = load_kata("toy", toy_root)
+    tests = toy_tests(tmp_path, THOROUGH)
+    cache = tmp_path / "cache"
+
+    def graded(seed: int = 1, fresh: bool = False) -> UserTests:
+        return grade_user_tests(
+            kata, tests, solution=kata.reference, seed=seed, cache_dir=cache, fresh=fresh
+        )
+
+    first = graded()
+    assert not first.reused
+    again = graded()
+    assert again.reused and again.results_made_at is not None
+    assert (again.bugs_caught, again.bugs_total, again.passed_on_solution) == (2, 2, True)
+    assert not graded(seed=2).reused, "another seed reused the runs"
+    assert not graded(fresh=True).reused, "--fresh reused the runs"
+    tests.write_text(THOROUGH + "\n\ndef test_more() -> None:\n    pass\n", encoding="utf-8")
+    changed = graded()
+    assert not changed.reused, "a changed test file reused the runs"
+    assert changed.tests_total == 3
+
+
+def test_runs_that_did_not_finish_are_never_kept(toy_root: Path, tmp_path: Path) -> None:
+    kata = load_kata("toy", toy_root)
+    slow = THOROUGH + "\n\ndef test_a_patient_test() -> None:\n    import time\n    time.sleep(30)\n"
+    tests = toy_tests(tmp_path, slow)
+    cache = tmp_path / "cache"
+    limits = Limits(check_seconds=1)
+    grade_user_tests(kata, tests, seed=1, limits=limits, cache_dir=cache)
+    again = grade_user_tests(kata, tests, seed=1, limits=limits, cache_dir=cache)
+    assert not again.reused, "a run with a test out of time was kept"
+
+
+def test_the_tests_that_caught_bugs_are_kept_to_run_first_next_time(
+    toy_root: Path, tmp_path: Path
+) -> None:
+    kata = load_kata("toy", toy_root)
+    tests = toy_tests(tmp_path, THOROUGH)
+    cache = tmp_path / "cache"
+    grade_user_tests(kata, tests, seed=1, cache_dir=cache)
+    hints = RunCache(cache).hints(f"toy\0{tests.resolve()}")
+    assert set(hints["catchers"]) == {"reset-returns-new-total", "starts-at-one"}
+    assert all(test.startswith("test_mine.py::") for test in hints["catchers"].values())
+
+
+def test_first_runs_the_named_checks_before_the_others(toy_root: Path) -> None:
+    kata = load_kata("toy", toy_root)
+    seen: list[str] = []
+    last = "test_toy.py::test_reset_returns_the_old_total_and_starts_again"
+    run_suite(
+        kata.hidden_suite, kata.reference, seed=1, first=[f"checks/{last}"],
+        on_check=lambda check: seen.append(check.id),
+    )
+    assert seen[0] == f"checks/{last}", seen
+
+
+def test_the_slowest_tests_of_the_bug_runs_are_named_with_their_time_per_run(
+    toy_root: Path, tmp_path: Path
+) -> None:
+    # The weak test catches neither bug, so both tests run in both bug runs. (Beside a test that
+    # catches the bug, the slow one would run last and not at all: a run stops at its first
+    # failing test.)
+    kata = load_kata("toy", toy_root)
+    slow = "\n\ndef test_a_slow_one() -> None:\n    import time\n    time.sleep(0.5)\n"
+    tests = toy_tests(tmp_path, ONE_TEST + slow)
+    result = grade_user_tests(kata, tests, seed=1)
+    slowest = result.slowest
+    assert slowest and slowest[0].name == "a slow one", slowest
+    assert slowest[0].runs == 2 and slowest[0].seconds_per_run >= 0.5
+    assert slowest[0].total_s == pytest.approx(slowest[0].runs * slowest[0].seconds_per_run)
+
+
+def test_the_run_cache_merges_bugs_writes_whole_files_and_treats_damage_as_a_miss(
+    tmp_path: Path,
+) -> None:
+    cache = RunCache(tmp_path / "cache")
+    assert cache.load("k") is None
+    cache.merge("k", {"reference": {"checks": []}, "bugs": {"a": {"how": "example"}}})
+    cache.merge("k", {"reference": {"checks": []}, "bugs": {"b": {"how": ""}}})
+    entry = cache.load("k")
+    assert entry is not None and set(entry["bugs"]) == {"a", "b"}
+    assert RunCache(tmp_path / "cache", fresh=True).load("k") is None
+    assert RunCache(None).load("k") is None
+    assert not list((tmp_path / "cache").glob("*.tmp")), "a temporary file was left behind"
+    (tmp_path / "cache" / "k.json").write_text("{not json", encoding="utf-8")
+    assert cache.load("k") is None

@@ -13,10 +13,22 @@ For each kata (default: every kata) it times, one after the other, the waits a l
 - ``hang``: a quick grade of the reference with ``while True: pass`` inserted as the first statement
   of one public method (see `hang_target`), also counting the lines of the terminal report and
   whether it names the file and line where the code hung;
-- ``compare``: ``kata compare`` of the reference with itself.
+- ``compare``: ``kata compare`` of the reference with itself;
+- ``learner-full``, ``learner-level-2``, ``learner-thorough``: a grade of the reference with the
+  learner-sized test file ``tests/fixtures/learner/<id>/learner_test.py`` (full, ``--level 2``,
+  ``--profile thorough``), each with an empty cache folder: nothing is reused;
+- ``learner-solution-changed``: that full grade again after only ``solution.py`` changed (a
+  comment added), with the cache folder of a first grade (not timed): the planted-bug runs are
+  reused;
+- ``hang-assigned``: a quick grade of the reference whose hanging method is a module function
+  assigned to the class (``Cls.method = _loop``);
+- ``stray-child``: a full grade with ``thorough_test.py`` plus a test that starts a child with
+  ``start_new_session=True``; the sample is the time beyond the same grade without that test,
+  and the children left running are counted (and then killed).
 
 It prints median, p95 and max seconds per scenario beside the scenario's goal (`GOALS`), and the
-load average at start and end with the cpu count, without which the figures mean nothing. A goal
+load average at start and end with the cpu count, without which the figures mean nothing. With
+``--hogs H``, H busy-looping processes run beside the grades (the goals assume 2 on 2 cores). A goal
 stated as one figure (``<= 4 s``) holds for every sample, that is for the max. Exit code: 0 every
 goal met, 1 some goal missed, 2 error (unknown kata, bad usage).
 """
@@ -25,11 +37,13 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import io
 import json
 import math
 import os
 import random
+import signal
 import statistics
 import sys
 import tempfile
@@ -49,6 +63,7 @@ from kata.grading import Check, public_api
 from kata.planted import load_bugs
 from kata.report import Printer, Report
 from kata.sandbox import Limits
+from kata.soak import busy
 
 Clock = Callable[[], float]
 GradeFn = Callable[..., Report]
@@ -63,6 +78,35 @@ LEARNER_TESTS = Path("tests") / "fixtures" / "learner"
 """Under the repository root: ``<id>/thorough_test.py`` is a learner's test file for kata <id>."""
 
 
+LEARNER_SIZED = "learner_test.py"
+"""The learner-sized test file of a kata (at least 100 test functions, 200 collected tests)."""
+STRAY_TEST = '''
+
+
+def test_a_server_started_in_a_session_of_its_own() -> None:
+    import subprocess
+    import sys
+
+    subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(120)  # MARK"], start_new_session=True
+    )
+'''
+"""Appended to a learner test file by the ``stray-child`` scenario (`MARK` names the child)."""
+
+
+def _kill_marked(mark: str) -> list[int]:
+    """Kill every process whose command line holds `mark`; returns their pids (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        with contextlib.suppress(OSError, ValueError):
+            if int(entry.name) != os.getpid() and mark.encode() in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+    for pid in found:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    return found
+
+
 @dataclass(frozen=True)
 class Goal:
     """What one scenario should achieve; `None` bounds are not part of the goal."""
@@ -72,6 +116,8 @@ class Goal:
     max_s: float | None = None
     max_lines: int | None = None
     names_line: bool = False
+    nothing_left: bool = False
+    """No process a learner's test started may be left running."""
 
     def misses(self, result: Result) -> list[str]:
         """The parts of the goal `result` does not meet, in words (empty: met)."""
@@ -85,6 +131,8 @@ class Goal:
             missed.append(f"report {max(lines)} lines > {self.max_lines}")
         if self.names_line and not all(s.names_line for s in result.samples):
             missed.append("the report does not name the file and line")
+        if self.nothing_left and any(s.left for s in result.samples):
+            missed.append(f"{max(s.left for s in result.samples)} processes left running")
         return missed
 
 
@@ -95,11 +143,17 @@ SCENARIOS: dict[str, str] = {
     "level-1-with-tests": "level 1 with tests",
     "hang": "hang",
     "compare": "compare",
+    "learner-full": "full with learner-sized tests",
+    "learner-solution-changed": "again, only solution.py changed",
+    "learner-level-2": "level 2 with learner-sized tests",
+    "learner-thorough": "thorough with learner-sized tests",
+    "hang-assigned": "hang in a function assigned to the class",
+    "stray-child": "a test starts a child in its own session",
 }
 """Scenario key (for ``--scenarios``) -> the name printed in the table, in the order they run."""
 
 GOALS: dict[str, Goal] = {
-    "reference": Goal("<= 4 s", max_s=4),
+    "reference": Goal("<= 3 s", max_s=3),
     "planted-bugs": Goal("p95 <= 8 s, max <= 12 s", p95_s=8, max_s=12),
     "full-with-tests": Goal("<= 30 s", max_s=30),
     "level-1-with-tests": Goal("<= 10 s", max_s=10),
@@ -107,6 +161,12 @@ GOALS: dict[str, Goal] = {
         "<= 25 s, report <= 40 lines, names file and line", max_s=25, max_lines=40, names_line=True
     ),
     "compare": Goal("<= 20 s", max_s=20),
+    "learner-full": Goal("<= 15 s", max_s=15),
+    "learner-solution-changed": Goal("<= 5 s", max_s=5),
+    "learner-level-2": Goal("<= 8 s", max_s=8),
+    "learner-thorough": Goal("<= 60 s", max_s=60),
+    "hang-assigned": Goal("<= 25 s", max_s=25),
+    "stray-child": Goal("<= 5 s more, no child left", max_s=5, nothing_left=True),
 }
 
 
@@ -123,6 +183,8 @@ class Sample:
     names_line: bool | None = None
     """For a hang: whether the report names ``solution.py:LINE in METHOD`` where it hung."""
     detail: str = ""
+    left: int = 0
+    """For ``stray-child``: processes a learner's test started that were still running."""
 
 
 @dataclass
@@ -277,9 +339,10 @@ class Bench:
     compare_fn: CompareFn = compare
     clock: Clock = time.monotonic
 
-    def learner_tests(self, kata: Kata) -> Path:
-        """The learner test file the ``*-with-tests`` scenarios grade (it may not exist)."""
-        return self.root / LEARNER_TESTS / kata.id / "thorough_test.py"
+    def learner_tests(self, kata: Kata, name: str = "thorough_test.py") -> Path:
+        """The learner test file the ``*-with-tests`` scenarios grade (it may not exist);
+        ``learner_test.py`` is the learner-sized one of the ``learner-*`` scenarios."""
+        return self.root / LEARNER_TESTS / kata.id / name
 
     def graded(
         self,
@@ -290,19 +353,26 @@ class Bench:
         seed: int,
         level: int | None = None,
         tests: Path | None = None,
+        profile: str = "quick",
+        cache_dir: Path | None = None,
     ) -> tuple[Sample, str]:
         """Grade `solution` as ``kata grade`` would, rendering its terminal report the way the
-        command does (header, a line per check as it finishes, footer). Returns the sample (wall
+        command does (header, a line per check as it finishes, footer); the learner's tests'
+        runs are kept in and reused from `cache_dir` (None: none kept). Returns the sample (wall
         time of the grade alone) and the report's text."""
         stream = io.StringIO()
         printer = Printer(kata, stream=stream, colour=False)
-        partial = Report(kata=kata, solution=label, seed=seed, profile="quick", level=level)
+        partial = Report(kata=kata, solution=label, seed=seed, profile=profile, level=level)
         printer.header(partial)
 
         def on_check(check: Check) -> None:
             partial.checks.append(check)
             printer.check(check)
 
+        limits = self.limits if profile == "quick" else PROFILE_LIMITS[profile]
+        extra: dict[str, Any] = {"profile": profile} if profile != "quick" else {}
+        if cache_dir is not None:
+            extra["tests_cache"] = cache_dir
         start = self.clock()
         report = self.grade_fn(
             kata,
@@ -310,9 +380,10 @@ class Bench:
             label=label,
             seed=seed,
             level=level,
-            limits=self.limits,
+            limits=limits,
             tests=tests,
             on_check=on_check,
+            **extra,
         )
         seconds = self.clock() - start
         printer.footer(report)
@@ -321,6 +392,8 @@ class Bench:
         if report.user_tests is not None:
             ut = report.user_tests
             detail = ut.error or f"bugs caught {ut.bugs_caught}/{ut.bugs_total}"
+            if getattr(ut, "reused", False):
+                detail += " (planted-bug runs reused)"
         sample = Sample(label, seconds, report.status, len(text.splitlines()), detail=detail)
         return sample, text
 
@@ -362,6 +435,64 @@ class Bench:
         sample.detail = f"{where}: {'named' if sample.names_line else 'NOT named'} in the report"
         return [sample]
 
+    def learner(self, kata: Kata, seed: int, run: int, scenario: str) -> list[Sample]:
+        """A grade of the reference with the learner-sized test file (`scenario`: full, level 2,
+        thorough, or full again after only solution.py changed), with a cache folder of its own."""
+        tests = self.learner_tests(kata, LEARNER_SIZED)
+        level = 2 if scenario == "learner-level-2" else None
+        profile = "thorough" if scenario == "learner-thorough" else "quick"
+        with tempfile.TemporaryDirectory(prefix="kata-gradebench-") as tmp:
+            cache = Path(tmp) / "cache"
+            solution = kata.reference
+            if scenario == "learner-solution-changed":
+                self.graded(kata, solution, "first grade", seed=seed, tests=tests, cache_dir=cache)
+                solution = Path(tmp) / "solution.py"
+                solution.write_text(
+                    kata.reference.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8"
+                )
+            sample, _ = self.graded(
+                kata, solution, f"run {run}", seed=seed, level=level, tests=tests,
+                profile=profile, cache_dir=cache,
+            )
+        return [sample]
+
+    def hang_assigned(self, kata: Kata, seed: int, run: int) -> list[Sample]:
+        """A quick grade of the reference whose hanging method is a module function assigned to
+        the class under the method's name."""
+        owner, method = hang_target(kata, self.hang_method)
+        if not method:
+            raise KataError(f"{kata.id}: no exported class has a method to replace")
+        text = kata.reference.read_text(encoding="utf-8") + (
+            "\n\ndef _bench_loop(*args: object, **kwargs: object) -> None:\n"
+            f"    {HANG}\n\n\n{owner}.{method} = _bench_loop  # type: ignore\n"
+        )
+        with tempfile.TemporaryDirectory(prefix="kata-gradebench-") as tmp:
+            path = Path(tmp) / "solution.py"
+            path.write_text(text, encoding="utf-8")
+            sample, _ = self.graded(kata, path, f"{owner}.{method} (run {run})", seed=seed)
+        return [sample]
+
+    def stray_child(self, kata: Kata, seed: int, run: int) -> list[Sample]:
+        """The cost of a learner's test that starts a child in its own session: a full grade
+        with ``thorough_test.py`` and that test, less the same grade without it."""
+        tests = self.learner_tests(kata)
+        mark = f"kata-gradebench-stray-{os.getpid()}-{run}"
+        with tempfile.TemporaryDirectory(prefix="kata-gradebench-") as tmp:
+            with_child = Path(tmp) / "test_with_child.py"
+            with_child.write_text(
+                tests.read_text(encoding="utf-8") + STRAY_TEST.replace("MARK", mark),
+                encoding="utf-8",
+            )
+            plain, _ = self.graded(kata, kata.reference, "without", seed=seed, tests=tests)
+            sample, _ = self.graded(kata, kata.reference, f"run {run}", seed=seed, tests=with_child)
+        left = _kill_marked(mark)
+        extra = sample.seconds - plain.seconds
+        detail = (
+            f"{sample.seconds:.1f} s with the child, {plain.seconds:.1f} s without; "
+            f"{len(left)} children left running; {sample.detail}"
+        )
+        return [replace(sample, seconds=extra, detail=detail, left=len(left))]
+
     def compare(self, kata: Kata, seed: int, run: int) -> list[Sample]:
         """One ``kata compare`` of the reference with itself."""
         start = self.clock()
@@ -372,8 +503,15 @@ class Bench:
 
     def skip_reason(self, kata: Kata, scenario: str) -> str:
         """Why `scenario` cannot run on `kata` ("" when it can)."""
-        if scenario.endswith("with-tests") and not self.learner_tests(kata).is_file():
-            return f"skipped: no learner test file {self.learner_tests(kata)}"
+        uses = (
+            self.learner_tests(kata, LEARNER_SIZED)
+            if scenario.startswith("learner-")
+            else self.learner_tests(kata)
+            if scenario.endswith("with-tests") or scenario == "stray-child"
+            else None
+        )
+        if uses is not None and not uses.is_file():
+            return f"skipped: no learner test file {uses}"
         if scenario == "planted-bugs" and not load_bugs(kata.planted_bugs):
             return f"skipped: no planted bugs in {kata.planted_bugs}"
         return ""
@@ -384,11 +522,15 @@ class Bench:
             return self.with_tests(kata, seed, run, None)
         if name == "level-1-with-tests":
             return self.with_tests(kata, seed, run, 1)
+        if name.startswith("learner-"):
+            return self.learner(kata, seed, run, name)
         runner: Callable[[Kata, int, int], list[Sample]] = {
             "reference": self.reference,
             "planted-bugs": self.planted_bugs,
             "hang": self.hang,
             "compare": self.compare,
+            "hang-assigned": self.hang_assigned,
+            "stray-child": self.stray_child,
         }[name]
         return runner(kata, seed, run)
 
@@ -511,6 +653,13 @@ def _parser() -> argparse.ArgumentParser:
         "--hang-method", metavar="NAME", help="the method to hang (default: the most called)"
     )
     parser.add_argument(
+        "--hogs",
+        type=int,
+        default=0,
+        metavar="H",
+        help="busy-looping processes beside the grades, as the goals assume (default 0)",
+    )
+    parser.add_argument(
         "--check-timeout",
         type=float,
         default=QUICK.check_seconds,
@@ -542,8 +691,8 @@ def main(
     out = stream or sys.stdout
     parser = _parser()
     args = parser.parse_args(argv)
-    if args.runs < 1 or args.check_timeout <= 0:
-        parser.error("--runs must be >= 1 and --check-timeout positive")
+    if args.runs < 1 or args.check_timeout <= 0 or args.hogs < 0:
+        parser.error("--runs must be >= 1, --check-timeout positive and --hogs >= 0")
     scenarios = _scenarios(args.scenarios, parser)
     try:
         katas = [catalog.load_kata(k, root) for k in args.katas or catalog.kata_ids(root)]
@@ -561,6 +710,7 @@ def main(
     before = machine()
     print(
         f"gradebench: {', '.join(k.id for k in katas)}; {args.runs} run(s), seed {seed}; "
+        f"{args.hogs} busy processes beside; "
         f"cpus {before['cpu_count']} (usable {before['usable_cpus']}); "
         f"load average at start {_load(before)}",
         file=out,
@@ -577,7 +727,10 @@ def main(
         )
 
     try:
-        results = benchmark(bench, katas, scenarios, runs=args.runs, seed=seed, on_sample=progress)
+        with busy(args.hogs):
+            results = benchmark(
+                bench, katas, scenarios, runs=args.runs, seed=seed, on_sample=progress
+            )
     except KeyboardInterrupt:
         print("kata.gradebench: interrupted", file=sys.stderr)
         return 130
@@ -590,6 +743,7 @@ def main(
         data = {
             "seed": seed,
             "runs": args.runs,
+            "hogs": args.hogs,
             "machine_start": before,
             "machine_end": after,
             "results": [r.as_json() for r in results],

@@ -19,7 +19,6 @@ import re
 import shutil
 import signal
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -28,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kata import scratch
 from kata.catalog import Kata, clause_level
 from kata.errors import SolutionError
 from kata.sandbox import Limits, Process, child_env
@@ -63,9 +63,16 @@ class Check:
     """The check draws examples with Hypothesis, so what it finds depends on the seed."""
     hung: str = ""
     """The solution function that was running when the check ran out of time, if known."""
+    cause: list[str] = field(default_factory=list)
+    """For a check not decided because another clause failed first: those clauses (its
+    `clauses` name them too, so the failing-clause set is the set of broken clauses, and
+    `tested` the clauses it would have decided)."""
     tested: list[str] = field(default_factory=list)
     """For a check that ran out of time: the clauses it was testing (its `clauses` then name
     the kata's cost clauses it is charged to)."""
+    skipped: bool = False
+    """The test was skipped or xfailed (``pytest.skip``, ``@pytest.mark.xfail``): it decided
+    nothing. Its status stays what pytest's outcome maps to (not ``pass``)."""
 
     @property
     def passed(self) -> bool:
@@ -131,8 +138,7 @@ def public_api(stub: Path) -> dict[str, list[str]]:
 @contextmanager
 def sandbox_dirs() -> Iterator[tuple[Path, Path]]:
     """(workdir, private): a directory for the code under test and one for the verdict records."""
-    work = Path(tempfile.mkdtemp(prefix="kata-work-"))
-    private = Path(tempfile.mkdtemp(prefix="kata-verdict-"))
+    work, private = scratch.make("work"), scratch.make("verdict")
     try:
         yield work, private
     finally:
@@ -240,6 +246,8 @@ def run_suite(
     only: Sequence[str] | None = None,
     shrink: bool = True,
     examples_first: bool = False,
+    first: Sequence[str] = (),
+    plain_asserts: bool = False,
     clock: Clock = time.monotonic,
 ) -> SuiteRun:
     """Run the pytest suite at `suite` (a folder or one test file) against `solution`.
@@ -250,7 +258,11 @@ def run_suite(
     checks by a pytest marker expression (``"not performance"``); `deselect` names check ids to
     leave out and `only` (when given) the check ids to run; without `shrink`, Hypothesis reports the first failing example it finds instead of
     shrinking it (for runs where only pass or fail matters); `examples_first` runs example-based
-    checks before property-based ones. When `kata` is
+    checks before property-based ones; `first` names check ids to run before all others, in
+    that order (those likely to fail, when only the first failure matters); `plain_asserts`
+    skips pytest's assertion rewriting (a failed ``assert`` fails the same, with a plainer
+    message, and the test file is not rewritten at each start: for runs where only pass or fail
+    matters). When `kata` is
     given, the file is first probed for the kata's exports. Cost: one process, plus one more per
     check that hangs or crashes its process. The probe counts towards ``limits.run_seconds``.
     """
@@ -279,8 +291,14 @@ def run_suite(
             options += ["--deselect", check_id]
         if not shrink:
             options.append("--kata-no-shrink")
+        if plain_asserts:
+            options.append("--assert=plain")
         if examples_first:
             options.append("--kata-examples-first")
+        if first:
+            ordered = private / "first.json"
+            ordered.write_text(json.dumps(list(first)), encoding="utf-8")
+            options += ["--kata-first", str(ordered)]
         if only is not None:
             wanted = private / "only-0.json"
             wanted.write_text(json.dumps(list(only)), encoding="utf-8")
@@ -288,7 +306,10 @@ def run_suite(
         if level is not None:
             options += ["--kata-level", str(level)]
         result = _run_checks(
-            _Run(workdir, private, target, seed, profile, options, limits),
+            _Run(
+                workdir, private, target, seed, profile, options, limits,
+                source=solution.read_text(encoding="utf-8"),
+            ),
             charge=(lambda check: charge_to_cost([check], kata)) if kata else lambda check: None,
             deadline=deadline,
             on_check=on_check,
@@ -349,7 +370,8 @@ class _Progress:
     problems: list[str] = field(default_factory=list)
     collect_errors: list[str] = field(default_factory=list)
     hung: dict[str, int] = field(default_factory=dict)
-    """Solution function name -> how many checks it hung in (the plugin guards these)."""
+    """Key of a solution code object (``name:line``, see `hung_code`) -> how many checks it hung
+    in (the plugin guards it, whatever names hold it)."""
 
     def remaining(self) -> list[str]:
         return [c for c in self.checks or {} if c not in self.done]
@@ -405,6 +427,8 @@ class _Run:
     profile: str
     options: list[str]
     limits: Limits
+    source: str = ""
+    """The text of the solution under test (to tell which function hung)."""
 
 
 def _launch(number: int, progress: _Progress, run: _Run) -> _Attempt:
@@ -453,11 +477,18 @@ def _take(
         check = checks[str(record["id"])]
         # An exception raised inside the solution is an error; a wrong answer a fail.
         outcome = record.get("outcome")
+        undecided = outcome == "undecided"
         check.status = (
-            "pass" if outcome == "passed" else "error" if record.get("where") else "fail"
+            "pass" if outcome == "passed" else "error" if record.get("where") or undecided else "fail"
         )
+        if undecided:
+            check.tested = list(check.clauses)
+        if "clauses" in record:
+            check.clauses = [str(c) for c in record["clauses"]] or check.clauses
+        check.cause = list(check.clauses) if undecided else []
         if outcome == "hung":
             check.status, check.timed_out, check.hung = "error", True, str(record.get("hung"))
+        check.skipped = outcome == "skipped"
         check.message = str(record.get("message", ""))
         check.example = str(record.get("example", ""))
         check.where = str(record.get("where", ""))
@@ -558,6 +589,47 @@ def stuck_at(stack: str, solution: str = "solution.py") -> tuple[str, str, list[
     return where, entry, lines
 
 
+def hung_code(stack: str, source: str, solution: str = "solution.py") -> list[str]:
+    """Keys (``name:line``, see the plugin's ``--kata-hung``) of the code objects the thread
+    that ran the check was in when it was stopped: the outermost frame of `solution` (what the
+    check called) and the innermost (where it looped, perhaps a helper). `line` is the line of
+    the enclosing ``def`` when `source` (the solution's text) parses, so every hang in one
+    function gives one key; else the frame's line. O(len(stack) + len(source))."""
+    current = next(
+        (t for t in re.split(r"\n(?=(?:Current thread|Thread) 0x)", stack.strip())
+         if t.startswith("Current thread")),
+        "",
+    )
+    frames = [
+        (m["func"], int(m["line"]))
+        for m in map(_FRAME.match, current.splitlines())
+        if m and m["file"] == solution
+    ]
+    if not frames:
+        return []
+    defs = _def_lines(source)
+    keys = []
+    for func, line in dict.fromkeys([frames[-1], frames[0]]):
+        spans = [(lo, hi) for lo, hi in defs.get(func, []) if lo <= line <= hi]
+        keys.append(f"{func}:{max(spans)[0] if spans else line}")
+    return keys
+
+
+def _def_lines(source: str) -> dict[str, list[tuple[int, int]]]:
+    """Function name -> (def line, last line) of every function defined in `source` ({} if it
+    does not parse)."""
+    try:
+        with _PARSING:
+            tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return {}
+    found: dict[str, list[tuple[int, int]]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            found.setdefault(node.name, []).append((node.lineno, node.end_lineno or node.lineno))
+    return found
+
+
 def _settle(
     attempt: _Attempt,
     progress: _Progress,
@@ -565,9 +637,11 @@ def _settle(
     *,
     on_check: Callable[[Check], None],
     clock: Clock,
+    source: str = "",
 ) -> None:
     """Give the check that was running when the process stopped its verdict: out of time (not
-    decided), or it ended its process (a crash, an exit, out of memory)."""
+    decided), or it ended its process (a crash, an exit, out of memory). `source` is the
+    solution's text, to tell which function hung."""
     checks = progress.checks or {}
     current = attempt.current
     if current is None or current not in checks or current in progress.done:
@@ -597,8 +671,9 @@ def _settle(
         check.message = f"not decided: too slow - {attempt.out_of_time}{got}"
         where, entry, frames = stuck_at(attempt.stack)
         check.where = where
+        for key in hung_code(attempt.stack, source):
+            progress.hung[key] = progress.hung.get(key, 0) + 1
         if entry:
-            progress.hung[entry] = progress.hung.get(entry, 0) + 1
             check.hung = entry
         if frames:
             check.message += "\nwhere the code was when it was stopped:\n" + "\n".join(
@@ -654,7 +729,7 @@ def _run_checks(
                 output=output,
             )
         stopped_in_check = attempt.current is not None
-        _settle(attempt, progress, limits, on_check=on_check, clock=clock)
+        _settle(attempt, progress, limits, on_check=on_check, clock=clock, source=run.source)
         remaining = progress.remaining()
         if not remaining or (attempt.finished_at is not None and not stopped_in_check):
             break

@@ -257,3 +257,22 @@ class Attempt:
         if attempt.finished_at is not None and attempt.finished_at < attempt.started_at:
             raise ValueError("the attempt finished before it started")
         return attempt
+
+
+@dataclass
+class SlowTest:
+    """One of the learner's tests that made the planted-bug runs slow."""
+
+    name: str
+    runs: int
+    """Bug runs it ran in (a run stops at its first failing test)."""
+    seconds_per_run: float
+    total_s: float
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "runs": self.runs,
+            "seconds_per_run": round(self.seconds_per_run, 3),
+            "total_s": round(self.total_s, 3),
+        }

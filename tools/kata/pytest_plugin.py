@@ -13,6 +13,10 @@ about). The runner never parses the process's stdout. Records, in order:
   with outcome ``passed`` | ``failed`` | ``skipped``
 - a result's outcome is ``hung`` when the check called a method that had hung in an earlier
   check (``--kata-hung``) and that call did not return in time or was not made
+- a result's outcome is ``undecided``, with ``clauses`` naming the clauses that fail first, when
+  the check raised `kata.verdicts.NotDecided` (its message: ``not decided: L1.5 fails first: ...``)
+- a failed result has ``clauses`` when the check raised `kata.verdicts.Breaks`: the clauses its
+  failing example breaks, which the check is then cited to instead of all it tests
 - ``{"event": "done", "threads": [...]}`` once the session ends, naming non-daemon threads
   still alive (they keep the process from exiting).
 
@@ -33,10 +37,12 @@ import threading
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
+
+from kata.verdicts import Breaks, NotDecided
 
 OUTPUT_LIMIT = 500
 MESSAGE_LIMIT = 4000
@@ -105,6 +111,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--kata-examples-first",
         action="store_true",
         help="run example-based tests before property-based ones",
+    )
+    group.addoption(
+        "--kata-first",
+        default=None,
+        help="JSON file: check ids to run before the others, in this order",
     )
     group.addoption(
         "--kata-no-shrink",
@@ -189,7 +200,24 @@ def is_property(item: pytest.Item) -> bool:
     if hasattr(obj, "hypothesis"):
         return True
     cls = getattr(item, "cls", None)
-    return cls is not None and any(k.__name__ == "RuleBasedStateMachine" for k in cls.__mro__)
+    if cls is None:
+        return False
+    if any(k.__name__ == "RuleBasedStateMachine" for k in cls.__mro__):
+        return True
+    # `Machine.TestCase` is a unittest class whose runTest closes over the machine class.
+    cells = getattr(getattr(cls, "runTest", None), "__closure__", None) or ()
+    return any(
+        isinstance(value, type)
+        and any(k.__name__ == "RuleBasedStateMachine" for k in value.__mro__)
+        for value in (_cell_value(cell) for cell in cells)
+    )
+
+
+def _cell_value(cell: Any) -> Any:
+    try:
+        return cell.cell_contents
+    except ValueError:  # an empty cell
+        return None
 
 
 def check_info(item: pytest.Item) -> dict[str, Any]:
@@ -225,6 +253,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if config.getoption("--kata-examples-first"):
         keep.sort(key=is_property)  # stable: example-based tests first, each group in file order
     keep.sort(key=lambda item: check_info(item)["level"])
+    first_path = config.getoption("--kata-first")
+    if first_path:
+        rank = {nodeid: i for i, nodeid in enumerate(json.loads(Path(first_path).read_text()))}
+        keep.sort(key=lambda item: rank.get(item.nodeid, len(rank)))
     if drop:
         config.hook.pytest_deselected(items=drop)
     items[:] = keep
@@ -256,15 +288,18 @@ def _on_alarm(signum: int, frame: Any) -> None:
     raise HungCall(f"`{_armed}` did not return within {_hung_seconds:g} s")
 
 
-def _guard(name: str, method: Any) -> Any:
+def _guard(name: str, method: Any, key: str | None = None) -> Any:
     """`method`, watched: on the main thread a call may take `_hung_seconds` (SIGALRM); once the
-    method has hung STRIKES_TO_SKIP times it is not called and HungCall is raised at once."""
+    method has hung STRIKES_TO_SKIP times it is not called and HungCall is raised at once.
+    Strikes are counted under `key` (default `name`): every name that holds one code object
+    shares its strikes."""
+    key = key or name
 
     @functools.wraps(method)
     def guarded(*args: Any, **kwargs: Any) -> Any:
         global _armed
-        if _strikes.get(name, 0) >= STRIKES_TO_SKIP:
-            why = f"`{name}` was not called here: it hung in {_strikes[name]} earlier checks"
+        if _strikes.get(key, 0) >= STRIKES_TO_SKIP:
+            why = f"`{name}` was not called here: it hung in {_strikes[key]} earlier checks"
             _hung_in.setdefault(_current, (name, why))
             raise HungCall(why)
         if _armed or threading.current_thread() is not threading.main_thread():
@@ -274,7 +309,7 @@ def _guard(name: str, method: Any) -> Any:
         try:
             return method(*args, **kwargs)
         except HungCall:
-            _strikes[name] = _strikes.get(name, 0) + 1
+            _strikes[key] = _strikes.get(key, 0) + 1
             _hung_in.setdefault(
                 _current,
                 (name, f"`{name}` hung in an earlier check, and a call here did not return "
@@ -288,9 +323,55 @@ def _guard(name: str, method: Any) -> Any:
     return guarded
 
 
+def _runs(code: Any, key: str, filename: str) -> bool:
+    """Whether `code` is what the hung-code `key` names: ``name:line`` (the code object named
+    `name`, of the solution file, whose lines span `line`) or a bare ``name`` (any code object
+    of that name)."""
+    name, _, line = key.rpartition(":")
+    if not name or not line.isdigit():
+        return bool(code.co_name == key)
+    if code.co_name != name or Path(code.co_filename).name != filename:
+        return False
+    lines = [n for _, _, n in code.co_lines() if n is not None]
+    return bool(code.co_firstlineno <= int(line) <= max(lines, default=code.co_firstlineno))
+
+
+def _function_of(value: Any) -> tuple[Any, Any]:
+    """(the plain function `value` holds, how to wrap a replacement like it) or (None, None)."""
+    if isinstance(value, staticmethod | classmethod):
+        return value.__func__, type(value)
+    if isinstance(value, property) and value.fget is not None:
+        return value.fget, lambda f: property(f, value.fset, value.fdel, value.__doc__)
+    if callable(value) and hasattr(value, "__code__"):
+        return value, lambda f: f
+    return None, None
+
+
+def _guard_code(module: Any, keys: list[str]) -> dict[int, Any]:
+    """Replace, in `module` and its classes, every function whose code object a key of `keys`
+    names, whatever name holds it (a function assigned as a method, a staticmethod, a helper);
+    returns id(original) -> replacement. O(attributes of the module and its classes)."""
+    filename = Path(_solution_file).name if _solution_file else "solution.py"
+    swapped: dict[int, Any] = {}
+    for owner in [module, *(v for v in vars(module).values() if isinstance(v, type))]:
+        if isinstance(owner, type) and owner.__module__ != module.__name__:
+            continue
+        for attr, value in list(vars(owner).items()):
+            function, wrap = _function_of(value)
+            code = getattr(function, "__code__", None)
+            key = next((k for k in keys if code is not None and _runs(code, k, filename)), None)
+            if key is None or wrap is None:
+                continue
+            replacement = wrap(_guard(attr, function, key))
+            swapped[id(value)] = replacement
+            setattr(owner, attr, replacement)
+    return swapped
+
+
 def _watch_hung_methods(session: pytest.Session) -> None:
-    """Guard the solution's functions and methods named by ``--kata-hung``, wherever the test
-    modules hold them (``from solution import f`` copies the name)."""
+    """Guard the solution's code that hung in earlier checks (``--kata-hung``: keys of code
+    objects, see `_runs`), wherever the solution module, its classes and the test modules hold
+    it (``from solution import f`` copies the name)."""
     global _hung_seconds
     spec = session.config.getoption("--kata-hung")
     module = sys.modules.get("solution")
@@ -299,15 +380,7 @@ def _watch_hung_methods(session: pytest.Session) -> None:
     _strikes.update({str(k): int(v) for k, v in json.loads(spec).items()})
     _hung_seconds = session.config.getoption("--kata-hung-seconds")
     signal.signal(signal.SIGALRM, _on_alarm)
-    swapped: dict[int, Any] = {}
-    for owner in [module, *(v for v in vars(module).values() if isinstance(v, type))]:
-        if isinstance(owner, type) and owner.__module__ != module.__name__:
-            continue
-        for name in _strikes:
-            original = vars(owner).get(name)
-            if callable(original):
-                swapped[id(original)] = guarded = _guard(name, original)
-                setattr(owner, name, guarded)
+    swapped = _guard_code(module, list(_strikes))
     for other in list(sys.modules.values()):
         space = getattr(other, "__dict__", {})
         if other is module or not str(getattr(other, "__file__", "")).startswith(
@@ -475,7 +548,7 @@ def _describe(excinfo: pytest.ExceptionInfo[BaseException]) -> tuple[str, str]:
         )
     if isinstance(error, MemoryError):
         return MEMORY_NOTE, example[:MESSAGE_LIMIT]
-    if isinstance(error, AssertionError):
+    if isinstance(error, AssertionError | NotDecided):
         message = text or "assertion failed"
     else:
         message = f"{type(error).__name__}: {text}" if text else type(error).__name__
@@ -490,6 +563,21 @@ REPRODUCE = re.compile(r"(\n[ \t]*\n[ \t]*Reproduce with:[ \t]*\n)")
 """Where a hidden check's message ends and its runnable snippet begins."""
 
 _failure: dict[str, dict[str, Any]] = {}
+
+
+_Verdict = TypeVar("_Verdict", NotDecided, Breaks)
+
+
+def _raised(error: BaseException, kind: type[_Verdict]) -> _Verdict | None:
+    """The `kind` (`NotDecided` or `Breaks`) a check raised, itself or as the member of an
+    exception group (a Hypothesis check that found several failures), if any."""
+    if isinstance(error, kind):
+        return error
+    if isinstance(error, BaseExceptionGroup):
+        found = [_raised(member, kind) for member in error.exceptions]
+        return next((f for f in found if f is not None), None)
+    return None
+
 _skipped: dict[str, str] = {}
 
 
@@ -502,13 +590,20 @@ def pytest_runtest_makereport(
     nodeid = item.nodeid
     if report.failed and nodeid not in _failure and call.excinfo is not None:
         message, example = _describe(call.excinfo)
-        if report.when != "call":
+        # A check (or a fixture it uses, during setup) that establishes another clause first.
+        undecided = _raised(call.excinfo.value, NotDecided) if report.when != "teardown" else None
+        breaks = _raised(call.excinfo.value, Breaks) if report.when == "call" else None
+        if report.when != "call" and undecided is None:
             message = f"(during {report.when}) {message}"
         _failure[nodeid] = {
             "message": message,
             "example": example,
             "where": _where(call.excinfo.tb),
         }
+        if undecided is not None:
+            _failure[nodeid].update(undecided=list(undecided.clauses), where="")
+        elif breaks is not None:
+            _failure[nodeid].update(breaks=list(breaks.clauses))
     elif report.skipped and call.excinfo is not None:
         _skipped[nodeid] = str(call.excinfo.value)[:MESSAGE_LIMIT]
     if report.when != "teardown":
@@ -516,7 +611,12 @@ def pytest_runtest_makereport(
     record: dict[str, Any] = {"event": "result", "id": nodeid, "outcome": "passed"}
     record.update({"message": "", "example": "", "where": ""})
     if nodeid in _failure:
-        record.update(_failure.pop(nodeid), outcome="failed")
+        failure = _failure.pop(nodeid)
+        causes = failure.pop("undecided", None)
+        broken = failure.pop("breaks", None)
+        record.update(failure, outcome="failed" if causes is None else "undecided")
+        if causes is not None or broken is not None:
+            record["clauses"] = causes if causes is not None else broken
     if nodeid in _hung_in:
         name, why = _hung_in.pop(nodeid)
         record.update(outcome="hung", hung=name, message=f"not decided: {why}", example="")

@@ -7,12 +7,13 @@ import os
 import sys
 import textwrap
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 from kata.catalog import Kata
 from kata.grading import Check
-from kata.model import MissedBug
+from kata.model import MissedBug, SlowTest
 from kata.render import missed_summary
 
 
@@ -41,6 +42,17 @@ class UserTests:
     failing_on_solution: list[str] = field(default_factory=list)
     too_slow_on_solution: list[str] = field(default_factory=list)
     error: str = ""
+    skipped_on_reference: list[str] = field(default_factory=list)
+    """Tests skipped or xfailed on the reference: not set aside, not failing, no bug credit."""
+    reused: bool = False
+    """The runs on the reference and the planted bugs were not run again: their results were
+    kept from an earlier grade of the same test file, kata and seed."""
+    results_made_at: float | None = None
+    """When the reused results were made (seconds since the epoch); None when not reused."""
+    bug_tests_s: float = 0.0
+    """Seconds the learner's tests took in all the planted-bug runs together."""
+    slowest: list[SlowTest] = field(default_factory=list)
+    """The tests that took the most time in the planted-bug runs, slowest first."""
 
     @property
     def trustworthy(self) -> bool:
@@ -69,6 +81,11 @@ class UserTests:
             "failing_on_solution": self.failing_on_solution,
             "too_slow_on_solution": self.too_slow_on_solution,
             "error": self.error,
+            "skipped_on_reference": self.skipped_on_reference,
+            "reused": self.reused,
+            "results_made_at": self.results_made_at,
+            "bug_tests_s": round(self.bug_tests_s, 3),
+            "slowest": [s.as_json() for s in self.slowest],
         }
 
 
@@ -106,6 +123,10 @@ class Report:
     """The minute the workspace's interview ended at, when it had ended before this grade."""
     interview: dict[str, Any] | None = None
     """What the grade did to the interview (`kata.interview.Outcome`'s fields), for `--json`."""
+    set_aside_sources: dict[str, str] = field(default_factory=dict)
+    """The source of each learner test set aside as failing on the reference, by its name."""
+    version: str = ""
+    """The runner's version and the statement's digest, for a report of a kata's fault."""
 
     @property
     def status(self) -> str:
@@ -182,6 +203,7 @@ class Report:
                     "kind": c.kind,
                     "clauses": c.clauses,
                     **({"tested": c.tested} if c.tested else {}),
+                    **({"cause": c.cause} if c.cause else {}),
                 }
                 for c in self.checks + self.quality
             ],
@@ -267,6 +289,10 @@ class Printer:
             return
         if check.message.startswith("not run"):
             self.folded.setdefault(check.message.splitlines()[0], []).append(check.name)
+            return
+        if check.cause:
+            reason = f"not decided: {', '.join(check.cause)} fails first (see its check)"
+            self.folded.setdefault(reason, []).append(check.name)
             return
         if check.level != self._level and check.kind != "quality":
             self._level = check.level
@@ -354,11 +380,18 @@ class Printer:
         self.line(f"{report.status} in {report.duration_s:.1f} s · reproduce: {report.reproduce()}")
 
     def user_tests(self, tests: UserTests, report: Report) -> None:
+        """The learner's tests: on the reference, on the planted bugs, what they cost, and on
+        the learner's solution."""
         self.line(self._paint(f"Your tests ({tests.file})", "1"))
         if tests.error:
             self.line(f"  {tests.error}")
             return
-        aside = len(tests.failing_on_reference)
+        self._on_reference(tests, report)
+        self._on_bugs(tests, report)
+        self._cost(tests, report)
+        self._on_solution(tests)
+
+    def _on_reference(self, tests: UserTests, report: Report) -> None:
         slow = set(tests.too_slow_on_reference)
         wrong = [
             (name, message)
@@ -369,15 +402,22 @@ class Printer:
         ]
         if tests.passed_on_reference:
             self.line(f"  all {tests.tests_total} pass on the reference solution")
+        if tests.skipped_on_reference:
+            names = ", ".join(tests.skipped_on_reference[:5])
+            self.line(
+                f"  skipped or xfailed: {len(tests.skipped_on_reference)} (not graded, no "
+                f"credit): {names}"
+            )
         if wrong:
             self.line(
                 f"  set aside: {len(wrong)} of {tests.tests_total} fail on the reference solution "
                 "and earn no credit. Each asserts something the statement does not promise, unless "
-                "it follows a clause word for word: then the kata is at fault (report it, quoting "
-                "the clause):"
+                "it follows a clause word for word: then the kata is at fault, and the block below "
+                "is a report to paste into an issue:"
             )
             for name, message in wrong:
                 self.line(f"    {name}: {message.splitlines()[0] if message else ''}")
+            self._report_block(wrong, report)
         if slow:
             self.line(
                 f"  set aside: {len(slow)} of {tests.tests_total} did not finish within the time "
@@ -386,11 +426,27 @@ class Printer:
             )
             for name in tests.too_slow_on_reference:
                 self.line(f"    {name}")
-        if tests.graded_against_bugs:
-            excluded = f" with {aside} of your tests set aside" if aside else ""
+
+    def _report_block(self, wrong: list[tuple[str, str]], report: Report) -> None:
+        self.line(f"    --- kata report: {report.kata.id}, {report.version} ---")
+        for name, message in wrong:
+            self.line(f"    test: {name}")
+            self.line(f"    message: {message.splitlines()[0] if message else ''}")
+            for line in report.set_aside_sources.get(name, "(source not found)").splitlines():
+                self.line(f"      {line}")
+        self.line("    --- end ---")
+
+    def _on_bugs(self, tests: UserTests, report: Report) -> None:
+        aside = len(tests.failing_on_reference)
+        if tests.reused and tests.results_made_at is not None:
+            when = datetime.fromtimestamp(tests.results_made_at).strftime("%H:%M")
             self.line(
-                f"  planted bugs caught: {tests.bugs_caught} of {tests.bugs_total}{excluded}"
+                f"  your tests: unchanged since {when}, {tests.bugs_caught} of {tests.bugs_total} "
+                "planted bugs caught then (not run again; --fresh runs them again)"
             )
+        elif tests.graded_against_bugs:
+            excluded = f" with {aside} of your tests set aside" if aside else ""
+            self.line(f"  planted bugs caught: {tests.bugs_caught} of {tests.bugs_total}{excluded}")
         elif tests.bugs_total:
             self.line(
                 f"  planted bugs: none of your tests passes on the reference, so none can earn "
@@ -412,16 +468,32 @@ class Printer:
             )
             for hint in tests.caught_by_property_only:
                 self.line(f"    {hint}")
-        if tests.passed_on_solution is not None:
-            slow_here = set(tests.too_slow_on_solution)
-            failing = [name for name in tests.failing_on_solution if name not in slow_here]
-            parts = []
-            if failing:
-                parts.append(
-                    f"{len(failing)} fail: " + ", ".join(failing[:5])
-                    + (f" and {len(failing) - 5} more" if len(failing) > 5 else "")
-                )
-            if slow_here:
-                parts.append(f"{len(slow_here)} too slow: " + ", ".join(sorted(slow_here)[:5]))
-            verdict = "pass" if tests.passed_on_solution else "; ".join(parts)
-            self.line(f"  on your solution: {verdict}")
+
+    def _cost(self, tests: UserTests, report: Report) -> None:
+        """The slowest tests of the bug runs, when they made the runs slow."""
+        if not tests.slowest or tests.reused:
+            return
+        share = f" of the grade's {report.duration_s:.0f} s" if report.duration_s else ""
+        self.line(
+            f"  your tests took {tests.bug_tests_s:.1f} s in the planted-bug runs{share}; "
+            "the slowest:"
+        )
+        for slow in tests.slowest:
+            self.line(
+                f"    {slow.name}: {slow.seconds_per_run:.2f} s per run, {slow.runs} runs, "
+                f"{slow.total_s:.1f} s in all"
+            )
+
+    def _on_solution(self, tests: UserTests) -> None:
+        if tests.passed_on_solution is None:
+            return
+        slow_here = set(tests.too_slow_on_solution)
+        failing = [name for name in tests.failing_on_solution if name not in slow_here]
+        parts = []
+        if failing:
+            more = f" and {len(failing) - 5} more" if len(failing) > 5 else ""
+            parts.append(f"{len(failing)} fail: " + ", ".join(failing[:5]) + more)
+        if slow_here:
+            parts.append(f"{len(slow_here)} too slow: " + ", ".join(sorted(slow_here)[:5]))
+        verdict = "pass" if tests.passed_on_solution else "; ".join(parts)
+        self.line(f"  on your solution: {verdict}")

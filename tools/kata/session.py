@@ -186,6 +186,7 @@ class GradeOptions:
     no_quality: bool = False
     no_history: bool = False
     hints: bool = False
+    fresh: bool = False
     show_reference: bool = False
     check_timeout: float | None = None
     run_timeout: float | None = None
@@ -209,6 +210,8 @@ class Plan:
     """Set when the graded file is the workspace's own solution.py."""
     state: State | None = None
     """The workspace's state as it was when the grade started."""
+    cache: Path | None = None
+    """Where the runs of the learner's tests on the reference and the bugs are kept."""
 
 
 MIN_MEMORY_MB = 256
@@ -282,6 +285,7 @@ def plan_grade(ctx: Context, options: GradeOptions) -> Plan:
         options,
         target,
         ws if own else None,
+        cache=ctx.home / "cache" if not options.no_history else None,
     )
     if own and ws.folder.is_dir():
         with ws.locked():
@@ -410,6 +414,8 @@ def _run(
             strict_quality=o.strict_quality,
             tests=tests,
             tests_label=str(plan.tests) if plan.tests else None,
+            tests_cache=plan.cache,
+            fresh=o.fresh,
             on_check=on_check,
         )
     except KeyboardInterrupt:

@@ -3,27 +3,48 @@
 The test file runs against the reference, against every planted bug (each caught when any test
 fails or hangs), and against the learner's solution. A test that fails on the reference asserts
 something the statement does not say: it is set aside (reported with its message) and the others
-are graded without it, so one wrong test never hides what the rest are worth. Each run is its own
-isolated process; bug runs go in parallel and stop at the first failing test.
+are graded without it, so one wrong test never hides what the rest are worth. A test skipped or
+xfailed on the reference decided nothing: it is listed as skipped, left out of the bug runs and
+earns no credit. Each run is its own isolated process; bug runs go in parallel and stop at the
+first failing test.
+
+The runs on the reference and the bugs do not depend on the learner's solution: with a cache
+folder (`bugcache`) a grade whose test file, kata, seed and limits did not change reuses them.
+Within a grade, and from the previous grade of the same file, the tests that caught bugs run
+first in the bug runs, so a bug that one of them catches costs one test, not the whole file.
 """
 
 from __future__ import annotations
 
 import functools
 import os
-import tempfile
+import threading
 import time
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from kata import scratch
+from kata.bugcache import RunCache, digest, runs_key
 from kata.catalog import Kata
 from kata.errors import KataError
 from kata.grading import SuiteRun, run_suite
+from kata.model import SlowTest
 from kata.planted import Bug, load_bugs
 from kata.report import UserTests
-from kata.sandbox import Limits
+from kata.sandbox import Limits, stopping
 
 USER_PROFILE = "quick"
+SLOW_TEST_SECONDS = 0.2
+"""A test that took at least this long in a bug run is counted among the slow ones."""
+FIRST_CATCHER_SECONDS = 0.5
+"""A test that caught another bug runs first in a bug run only if it took less than this on the
+reference (a slow test tried first in every run would cost more than it saves)."""
+SLOWEST_SHOWN = 5
+ORDER_STEP_SECONDS = 0.25
+"""Tests whose times on the reference differ by less than this keep their file order."""
 
 
 def _problem(run: SuiteRun) -> str:
@@ -50,6 +71,104 @@ def bugs_for_level(kata: Kata, level: int | None) -> list[Bug]:
     return bugs if level is None else [b for b in bugs if b.level <= level]
 
 
+def _complete(run: SuiteRun) -> bool:
+    """Whether `run` ran to its own end: no check left unrun for a reason (the run's time limit,
+    a process stopped by Ctrl-C) and grading was not being stopped."""
+    return not stopping() and not any(c.message.startswith("not run:") for c in run.checks)
+
+
+def _summary(run: SuiteRun) -> dict[str, Any]:
+    """What a run on the reference established, as JSON-ready data."""
+    return {
+        "error": _problem(run),
+        "complete": _complete(run) and not any(c.timed_out for c in run.checks),
+        "checks": [
+            {
+                "id": c.id,
+                "name": c.name,
+                "passed": c.passed,
+                "skipped": c.skipped,
+                "message": c.message,
+                "timed_out": c.timed_out,
+                "property": c.property_based,
+                "seconds": c.duration_s,
+            }
+            for c in run.checks
+        ],
+    }
+
+
+def _bug_verdict(run: SuiteRun) -> dict[str, Any]:
+    """How a bug run ended: ``how`` ("" not caught, "example", or "property": only a Hypothesis
+    test failed, as example-based tests run first), the test that caught it, the seconds of
+    each slow test and of all tests, and whether the run is complete enough to keep."""
+    ran = [c for c in run.checks if not c.message.startswith("not run") and not c.skipped]
+    first = next((c for c in ran if not c.passed), None)
+    how = "example" if run.error else "" if first is None else (
+        "property" if first.property_based else "example"
+    )
+    return {
+        "how": how,
+        "by": first.id if first is not None and not run.error else "",
+        "slow": {c.id: c.duration_s for c in ran if c.duration_s >= SLOW_TEST_SECONDS},
+        "tests_s": round(sum(c.duration_s for c in ran), 3),
+        "complete": _complete(run),
+    }
+
+
+def _slowest(verdicts: Mapping[str, Mapping[str, Any]], names: Mapping[str, str]) -> list[SlowTest]:
+    """The tests that took the most time over the bug runs in `verdicts`. O(slow records)."""
+    totals: dict[str, list[float]] = {}
+    for verdict in verdicts.values():
+        for test, seconds in verdict.get("slow", {}).items():
+            totals.setdefault(test, []).append(float(seconds))
+    ranked = sorted(totals.items(), key=lambda item: -sum(item[1]))[:SLOWEST_SHOWN]
+    return [
+        SlowTest(names.get(test, test), len(times), sum(times) / len(times), sum(times))
+        for test, times in ranked
+    ]
+
+
+class _Order:
+    """The order of the tests in each bug run (a run stops at its first failing test, so this
+    decides what a caught bug costs, never whether it is caught): first the test that caught
+    this bug in the previous grade of the file, then the other tests that caught bugs (in that
+    grade or in this one so far, bugs of the same level first), then every other test, quick
+    ones before slow ones (by their time on the reference, in steps of ORDER_STEP_SECONDS, file
+    order within a step). Example-based tests always run before property-based ones, and only
+    example-based tests quick on the reference are moved ahead, so "caught only by a
+    property-based test" keeps its meaning."""
+
+    def __init__(self, previous: Mapping[str, str], reference: list[dict[str, Any]]) -> None:
+        self.previous = dict(previous)
+        self.movable = {
+            c["id"] for c in reference
+            if c["passed"] and not c["property"] and c["seconds"] < FIRST_CATCHER_SECONDS
+        }
+        decided = [c for c in reference if c["passed"]]
+        self.rest = [
+            c["id"]
+            for c in sorted(decided, key=lambda c: (c["property"], c["seconds"] // ORDER_STEP_SECONDS))
+        ]
+        self.found: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def first(self, bug: Bug, levels: Mapping[str, int]) -> list[str]:
+        with self._lock:
+            catchers = {**self.previous, **self.found}
+        own = [catchers[bug.id]] if bug.id in catchers else []
+        others = sorted(
+            (b for b in catchers if b != bug.id), key=lambda b: levels.get(b) != bug.level
+        )
+        ahead = [cid for cid in dict.fromkeys([*own, *(catchers[b] for b in others)])
+                 if cid in self.movable]
+        return list(dict.fromkeys([*ahead, *self.rest]))
+
+    def caught(self, bug: Bug, test: str) -> None:
+        with self._lock:
+            self.found[bug.id] = test
+
+
 def grade_user_tests(
     kata: Kata,
     tests: Path,
@@ -59,70 +178,195 @@ def grade_user_tests(
     limits: Limits = Limits(),
     level: int | None = None,
     workers: int | None = None,
+    cache_dir: Path | None = None,
+    fresh: bool = False,
 ) -> UserTests:
     """Run the learner's `tests` against the reference, each planted bug of levels 1..`level`
     (every bug for None) and `solution`; tests that fail on the reference are set aside for the
-    bug runs and earn no credit. Cost: 2 + (number of bugs) runs of the file, `workers` at once."""
+    bug runs and earn no credit. With `cache_dir`, the runs on the reference and the bugs are
+    reused from an earlier grade with the same inputs (not with `fresh`) and kept for the next.
+    Cost: up to 2 + (number of bugs) runs of the file, `workers` at once; 1 run when reused."""
     result = UserTests(file=str(tests))
-    # Every run of the file: same seed and limits, example-based tests before property-based ones.
     run_tests = functools.partial(
         run_suite, tests, seed=seed, profile=USER_PROFILE, limits=limits, examples_first=True
     )
-    phase = time.monotonic()
+    cache = RunCache(cache_dir, fresh=fresh)
     bugs = bugs_for_level(kata, level)
     result.bugs_total = len(bugs)
     try:
-        on_reference = run_tests(kata.reference)
-    except KataError as error:
-        result.error = str(error)
+        key = runs_key(
+            tests, kata.reference, kata.planted_bugs, seed=seed, options=_options(limits)
+        )
+    except OSError as error:
+        result.error = f"your test file could not be read: {error.strerror}"
         return result
-    result.error = _problem(on_reference)
-    result.phases["your tests on the reference"], phase = time.monotonic() - phase, time.monotonic()
-    if result.error:
-        return result
-    failing = [c for c in on_reference.checks if not c.passed]
-    result.failing_on_reference = [c.name for c in failing]
-    result.reference_messages = [c.message for c in failing]
-    result.too_slow_on_reference = [c.name for c in failing if c.timed_out]
-    result.passed_on_reference = not failing
-    result.tests_total = len(on_reference.checks)
-    set_aside = [c.id for c in failing]
-    if len(failing) == len(on_reference.checks):
-        bugs = []  # no test is left to earn credit
-    source = kata.reference.read_text(encoding="utf-8")
-
-    def catches(bug: Bug) -> str:
-        """"" if no test caught `bug`, else how: "example" or "property" (only a Hypothesis
-        test failed: example-based tests run first, so none of them failed)."""
-        with tempfile.TemporaryDirectory(prefix="kata-bug-") as tmp:
-            planted = Path(tmp) / "solution.py"
-            planted.write_text(bug.apply(source), encoding="utf-8")
-            run = run_tests(planted, deselect=set_aside, stop_at_first_failure=True, shrink=False)
-        if run.error:
-            return "example"
-        first = next((c for c in run.checks if not c.passed), None)
-        return "" if first is None else "property" if first.property_based else "example"
-
-    def on_solution() -> SuiteRun | None:
-        if solution is None:
-            return None
-        return run_tests(solution)
-
+    stored = cache.load(key) or {}
     with ThreadPoolExecutor(max_workers=workers or default_workers()) as pool:
-        mine = pool.submit(on_solution)
-        caught = list(pool.map(catches, bugs))
+        mine = pool.submit(lambda: run_tests(solution) if solution is not None else None)
+        phase = time.monotonic()
+        reference = _on_reference(kata, stored, run_tests, result)
+        result.phases["your tests on the reference"] = time.monotonic() - phase
+        if reference is None or not _take_reference(result, reference):
+            mine.cancel()
+            return result
+        phase = time.monotonic()
+        job = _Job(kata, tests, bugs, run_tests, cache, key)
+        verdicts, ran = _bug_runs(job, reference, stored.get("bugs", {}), pool)
         solution_run = mine.result()
     result.phases["your tests on the planted bugs and your solution"] = time.monotonic() - phase
-    result.bugs_run = len(bugs)
-    result.bugs_caught = sum(bool(how) for how in caught)
-    result.missed = [bug.description for bug, how in zip(bugs, caught, strict=True) if not how]
-    result.caught_by_property_only = [
-        bug.description for bug, how in zip(bugs, caught, strict=True) if how == "property"
-    ]
+    _take_bugs(result, bugs, verdicts, reference)
+    result.reused = not ran and "reference" in stored
+    result.results_made_at = stored.get("made_at") if result.reused else None
+    _keep(job, reference, verdicts, ran)
     if solution_run is not None:
-        result.passed_on_solution = not _problem(solution_run) and all(
-            c.passed for c in solution_run.checks
-        )
-        result.failing_on_solution = [c.name for c in solution_run.checks if not c.passed]
-        result.too_slow_on_solution = [c.name for c in solution_run.checks if c.timed_out]
+        _take_solution(result, solution_run)
     return result
+
+
+def _on_reference(
+    kata: Kata,
+    stored: Mapping[str, Any],
+    run_tests: Callable[..., SuiteRun],
+    result: UserTests,
+) -> dict[str, Any] | None:
+    """The run of the tests on the reference (`_summary`): kept in `stored`, else run now;
+    None, with `result.error` set, when the file could not be run."""
+    if "reference" in stored:
+        return dict(stored["reference"])
+    try:
+        return _summary(run_tests(kata.reference))
+    except KataError as error:
+        result.error = str(error)
+        return None
+
+
+def _options(limits: Limits) -> dict[str, Any]:
+    return {
+        "profile": USER_PROFILE,
+        "check_seconds": limits.check_seconds,
+        "run_seconds": limits.run_seconds,
+        "memory_mb": limits.memory_mb,
+    }
+
+
+def _take_reference(result: UserTests, reference: Mapping[str, Any]) -> bool:
+    """Fill in what the run on the reference says; False when the file gave no verdicts."""
+    result.error = str(reference.get("error", ""))
+    if result.error:
+        return False
+    checks = reference["checks"]
+    failing = [c for c in checks if not c["passed"] and not c["skipped"]]
+    result.failing_on_reference = [c["name"] for c in failing]
+    result.reference_messages = [c["message"] for c in failing]
+    result.too_slow_on_reference = [c["name"] for c in failing if c["timed_out"]]
+    result.skipped_on_reference = [c["name"] for c in checks if c["skipped"]]
+    result.passed_on_reference = not failing
+    result.tests_total = len(checks)
+    return True
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What every part of one grade of the learner's tests shares."""
+
+    kata: Kata
+    tests: Path
+    bugs: list[Bug]
+    run_tests: Callable[..., SuiteRun]
+    cache: RunCache
+    key: str
+
+    @property
+    def hints_name(self) -> str:
+        """Where the hints of this test file are kept (by kata and path, not by content)."""
+        return f"{self.kata.id}\0{self.tests.resolve()}"
+
+
+def _bug_runs(
+    job: _Job,
+    reference: Mapping[str, Any],
+    stored: Mapping[str, dict[str, Any]],
+    pool: ThreadPoolExecutor,
+) -> tuple[dict[str, dict[str, Any]], bool]:
+    """Each bug's verdict (`_bug_verdict`), reused from `stored` where the same tests ran
+    against it, else run in `pool`; and whether any bug was run. Bugs are keyed by id and the
+    tests left out of their runs."""
+    kata, bugs, run_tests = job.kata, job.bugs, job.run_tests
+    hints = job.cache.hints(job.hints_name)
+    checks = reference["checks"]
+    left_out = sorted(c["id"] for c in checks if c["skipped"] or not c["passed"])
+    if len(left_out) == len(checks):
+        return {}, False  # no test is left to earn credit
+    source = kata.reference.read_text(encoding="utf-8")
+    order = _Order(hints.get("catchers", {}), checks)
+    levels = {bug.id: bug.level for bug in bugs}
+
+    def bug_key(bug: Bug) -> str:
+        return digest(bug.id, *left_out)
+
+    def verdict(bug: Bug) -> dict[str, Any]:
+        with scratch.folder("bug") as tmp:
+            planted = Path(tmp) / "solution.py"
+            planted.write_text(bug.apply(source), encoding="utf-8")
+            run = run_tests(
+                planted, deselect=left_out, stop_at_first_failure=True, shrink=False,
+                first=order.first(bug, levels), plain_asserts=True,
+            )
+        found = _bug_verdict(run)
+        if found["by"] and found["how"] == "example":
+            order.caught(bug, found["by"])
+        return found
+
+    todo = [bug for bug in bugs if bug_key(bug) not in stored]
+    fresh = dict(zip((bug_key(b) for b in todo), pool.map(verdict, todo), strict=True))
+    verdicts = {bug.id: fresh.get(bug_key(bug)) or dict(stored[bug_key(bug)]) for bug in bugs}
+    for bug in bugs:
+        verdicts[bug.id]["key"] = bug_key(bug)
+    return verdicts, bool(todo)
+
+
+def _take_bugs(
+    result: UserTests,
+    bugs: list[Bug],
+    verdicts: Mapping[str, Mapping[str, Any]],
+    reference: Mapping[str, Any],
+) -> None:
+    result.bugs_run = len(verdicts)
+    if not verdicts:
+        return
+    hows = [verdicts[bug.id]["how"] for bug in bugs]
+    result.bugs_caught = sum(bool(how) for how in hows)
+    result.missed = [bug.description for bug, how in zip(bugs, hows, strict=True) if not how]
+    result.caught_by_property_only = [
+        bug.description for bug, how in zip(bugs, hows, strict=True) if how == "property"
+    ]
+    result.bug_tests_s = sum(float(v.get("tests_s", 0.0)) for v in verdicts.values())
+    names = {c["id"]: c["name"] for c in reference["checks"]}
+    result.slowest = _slowest(verdicts, names)
+
+
+def _keep(
+    job: _Job,
+    reference: Mapping[str, Any],
+    verdicts: Mapping[str, Mapping[str, Any]],
+    ran: bool,
+) -> None:
+    """Store the complete runs of this grade for the next one, and which test caught each bug
+    (the order of the next grade's bug runs). A stopped or incomplete run is never kept."""
+    cache = job.cache
+    catchers = {bug: str(v["by"]) for bug, v in verdicts.items() if v.get("by")}
+    if catchers:
+        previous = cache.hints(job.hints_name).get("catchers", {})
+        cache.note(job.hints_name, {"catchers": {**previous, **catchers}})
+    if stopping() or not reference.get("complete") or reference.get("error"):
+        return
+    complete = {v["key"]: dict(v) for v in verdicts.values() if v.get("complete")}
+    if ran or cache.fresh or not cache.load(job.key):
+        cache.merge(job.key, {"reference": reference, "bugs": complete, "made_at": time.time()})
+
+
+def _take_solution(result: UserTests, run: SuiteRun) -> None:
+    decided = [c for c in run.checks if not c.skipped]
+    result.passed_on_solution = not _problem(run) and all(c.passed for c in decided)
+    result.failing_on_solution = [c.name for c in decided if not c.passed]
+    result.too_slow_on_solution = [c.name for c in decided if c.timed_out]

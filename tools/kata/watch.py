@@ -176,9 +176,18 @@ class Summary:
             label = f"Level {level}" + (f" — {name}" if name else "")
             mark = ok if passed == len(mine) else bad
             out.append(f"  {label:<40} {passed}/{len(mine)} {mark}")
-        failed = next((t for t in graded if t.get("status") != "pass"), None)
+        failing = [t for t in graded if t.get("status") != "pass"]
+        # The cause first: a check not decided because another clause failed is folded.
+        failed = next((t for t in failing if not t.get("cause")), failing[0] if failing else None)
         if failed is not None:
             out.extend(self._failure(failed))
+        knock_ons = [t for t in failing if t.get("cause")]
+        if knock_ons:
+            causes = sorted({c for t in knock_ons for c in t["cause"]})
+            out.append(
+                f"  and {len(knock_ons)} more check{'s' * (len(knock_ons) != 1)} not decided: "
+                f"{', '.join(causes)} fails first"
+            )
         elif data.get("status") == "error":
             out.extend(f"  {line}" for line in str(data.get("message", "")).splitlines()[:40])
         out.extend(self._extras(data, tests))

@@ -13,6 +13,8 @@ from typing import Any
 
 from solution import RecommendationCache
 
+from kata.verdicts import Breaks
+
 # How the concurrency checks wait. A check never decides that a correct solution is wrong because
 # a thread was slow: every verdict rests on positive evidence (a call returned, a compute started,
 # a thread made progress) awaited with a timeout that only a broken solution reaches. The timeouts
@@ -81,6 +83,21 @@ class FakeClock:
         return self.now
 
 
+def same_value(got: Any, expected: Any) -> bool:
+    """Whether `got` is `expected` with its exact type: ``None`` by identity, a ``bool`` a
+    ``bool``, an ``int`` an ``int``, a tuple a ``tuple`` whose items are each the same value.
+
+    The types are compared before ``==``, so the comparison runs the built-in type's ``__eq__``:
+    an object whose ``__eq__`` answers True to everything cannot pass for the expected value."""
+    if expected is None:
+        return got is None
+    if type(got) is not type(expected):
+        return False
+    if isinstance(expected, tuple):
+        return len(got) == len(expected) and all(map(same_value, got, expected))
+    return bool(got == expected)
+
+
 class Scenario:
     """A cache under a fake clock plus the transcript of every call made on it, as code."""
 
@@ -122,17 +139,21 @@ class Scenario:
             ) from error
 
     def expect(self, method: str, *args: Any, expected: Any, why: str = "",
-               shown: Sequence[str] | None = None) -> Any:
-        """Call and assert the result equals `expected` (a tuple must be a tuple, a bool a bool)."""
+               shown: Sequence[str] | None = None,
+               blame: Callable[[Any], tuple[str, str]] | None = None) -> Any:
+        """Call and assert the result is `expected`, type included (see `same_value`). A check
+        of several clauses passes `blame`: given the wrong answer, the clause it breaks and why
+        (the failure is then raised as `Breaks`, cited to that clause)."""
         got = self.call(method, *args, shown=shown)
-        same = got == expected and (expected is None or type(got) is type(expected))
-        if not same:
+        if not same_value(got, expected):
             self.lines[-1] += f"  # expected {expected!r}, got {got!r}"
             reason = f" ({why})" if why else ""
-            raise AssertionError(
-                f"{self.lines[-1].split('  #')[0]}: expected {expected!r}, got {got!r}{reason}\n\n"
-                f"{self.repro()}"
-            )
+            text = f"{self.lines[-1].split('  #')[0]}: expected {expected!r}, got {got!r}{reason}"
+            if blame is not None:
+                clause, words = blame(got)
+                raise Breaks(clause, message=f"{text}\nthe failing example breaks {clause}: "
+                                             f"{words}\n\n{self.repro()}")
+            raise AssertionError(f"{text}\n\n{self.repro()}")
         return got
 
     def expect_len(self, expected: int, why: str = "") -> None:
