@@ -19,7 +19,7 @@ import pytest
 
 from kata import history, render
 from kata.cli import main
-from kata.errors import HistoryError, HistoryTooNew
+from kata.errors import HistoryError, HistoryTooNewError
 from kata.history import Attempt, GradeRecord, History, LevelScore, LevelTimes
 
 REFERENCE = "solutions/toy/solution.py"
@@ -318,5 +318,5 @@ def test_a_history_folder_that_cannot_be_made_gives_one_warning(
 def test_a_newer_database_is_refused_by_the_library(tmp_path: Path) -> None:
     path = tmp_path / "h.sqlite3"
     _newer(path)
-    with pytest.raises(HistoryTooNew):
+    with pytest.raises(HistoryTooNewError):
         History.open(path)

@@ -57,7 +57,9 @@ def runner_version() -> str:
     return digest(*parts)
 
 
-def runs_key(tests: Path, reference: Path, bugs: Path, *, seed: int, options: Mapping[str, Any]) -> str:
+def runs_key(
+    tests: Path, reference: Path, bugs: Path, *, seed: int, options: Mapping[str, Any]
+) -> str:
     """The key of the runs of `tests` against the kata whose `reference` and planted `bugs`
     files are given, with `seed` and run `options` (profile, limits: anything that can change a
     verdict). Reads the three files. O(their size)."""

@@ -1,4 +1,5 @@
-"""Katas discovered from their folders: ``katas/<id>/kata.toml`` names one, the paths tell the roles.
+"""Katas discovered from their folders: ``katas/<id>/kata.toml`` names one, the paths tell
+the roles.
 
 A kata ``<id>`` is made of (only the first three are required):
 
@@ -16,7 +17,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kata.errors import ManifestError, UnknownKata
+from kata.errors import ManifestError, UnknownKataError
 
 ROOT = Path(__file__).resolve().parents[2]
 """The repository this package was installed from (editable install)."""
@@ -149,12 +150,12 @@ def kata_ids(root: Path = ROOT) -> list[str]:
 
 
 def load_kata(kata_id: str, root: Path = ROOT) -> Kata:
-    """The kata with this id (dashes accepted); raises UnknownKata or ManifestError."""
+    """The kata with this id (dashes accepted); raises UnknownKataError or ManifestError."""
     kid = normalise_id(kata_id)
     manifest = root / "katas" / kid / "kata.toml"
     if not _ID.fullmatch(kid) or not manifest.is_file():
         known = ", ".join(kata_ids(root)) or "none"
-        raise UnknownKata(f"no kata named {kata_id!r}; the katas are: {known}")
+        raise UnknownKataError(f"no kata named {kata_id!r}; the katas are: {known}")
     try:
         data = tomllib.loads(manifest.read_text(encoding="utf-8"))
         kata = Kata(

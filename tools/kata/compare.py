@@ -25,7 +25,7 @@ from kata.catalog import Kata
 from kata.grade import grade
 from kata.grading import ensure_python_file, sandbox_dirs
 from kata.report import Report
-from kata.sandbox import Limits, Process, child_env, stop_all
+from kata.sandbox import DEFAULT_LIMITS, Limits, Process, child_env, stop_all
 
 GROWS = 2.0
 """A side grows with size (more than the other) only if its cost per operation rises at least this
@@ -299,7 +299,7 @@ def compare(
     *,
     label: str,
     seed: int,
-    limits: Limits = Limits(),
+    limits: Limits = DEFAULT_LIMITS,
     clock: Callable[[], float] = time.monotonic,
     probe_seconds: float = PROBE_SECONDS,
 ) -> Comparison:
@@ -472,16 +472,18 @@ def print_comparison(
         y = result.yours.levels.get(level)
         r = result.reference.levels.get(level)
         out(
-            f"  Level {level:<14} {f'{y[0]}/{y[1]}' if y else '-':<10} {f'{r[0]}/{r[1]}' if r else '-'}"
+            f"  Level {level:<14} {f'{y[0]}/{y[1]}' if y else '-':<10} "
+            f"{f'{r[0]}/{r[1]}' if r else '-'}"
         )
     if result.probes:
         small, large = result.sizes
         out(
-            "\nSpeed, time per operation: the median of the rounds (the lowest and highest round in"
-            "\nbrackets). Both solutions run in one process, in alternation, so machine load hits both"
-            f"\nalike. Growth is the cost per operation at size {large:,} over the cost at {small:,}."
-            "\nA difference is named only when every round of one side is beyond every round of the"
-            f"\nother: slower at {SLOWER:g}x or more, growing with size at {GROWS:g}x or more."
+            "\nSpeed, time per operation: the median of the rounds (the lowest and highest round"
+            "\nin brackets). Both solutions run in one process, in alternation, so machine load"
+            f"\nhits both alike. Growth is the cost per operation at size {large:,} over the cost"
+            f"\nat {small:,}. A difference is named only when every round of one side is beyond"
+            f"\nevery round of the other: slower at {SLOWER:g}x or more, growing with size at"
+            f"\n{GROWS:g}x or more."
         )
         out(ROW.format("size", "yours", "reference", "yours/ref", "verdict"))
         for probe in result.probes:

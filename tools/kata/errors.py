@@ -7,7 +7,7 @@ class KataError(Exception):
     """Base of every error the runner reports to the user as a message, never as a traceback."""
 
 
-class UnknownKata(KataError):
+class UnknownKataError(KataError):
     """No kata has the requested id."""
 
 
@@ -19,11 +19,11 @@ class SolutionError(KataError):
     """The file to grade is missing, unreadable or not a Python file."""
 
 
-class WorkspaceExists(KataError):
+class WorkspaceExistsError(KataError):
     """`kata start` would overwrite a workspace that already exists."""
 
 
-class NoWorkspace(KataError):
+class NoWorkspaceError(KataError):
     """A command needs the learner's workspace ``work/<id>/`` and there is none."""
 
 
@@ -31,7 +31,7 @@ class InterviewError(KataError):
     """An interview command cannot run: not an interview, already finished, no levels to give."""
 
 
-class ClockWentBackwards(InterviewError):
+class ClockWentBackwardsError(InterviewError):
     """The clock reads earlier than a time this interview already recorded."""
 
 
@@ -39,11 +39,11 @@ class HistoryError(KataError):
     """The history database cannot be opened, read or written (missing, corrupt, locked)."""
 
 
-class HistoryTooNew(HistoryError):
+class HistoryTooNewError(HistoryError):
     """The history database was written by a newer version of the runner; it is left untouched."""
 
 
-class WorkspaceState(KataError):
+class WorkspaceStateError(KataError):
     """The workspace's state file cannot be read, is not what the runner wrote, or cannot be
     saved; nothing was changed."""
 

@@ -62,7 +62,7 @@ def _become_run(request: dict[str, Any], out: int) -> list[str]:
     sys.argv = ["pytest", *args]
     sys.path[0] = str(Path.cwd())
     with contextlib.suppress(ImportError):  # its default was the server's folder, at import
-        from hypothesis.configuration import set_hypothesis_home_dir
+        from hypothesis.configuration import set_hypothesis_home_dir  # noqa: PLC0415 - optional
 
         set_hypothesis_home_dir(Path.cwd() / ".hypothesis")
     return args
@@ -92,19 +92,19 @@ def _serve(path: str) -> list[str] | None:
                 if child is None:
                     for other in children.values():
                         other.close()
-                    return _become_run(*_pending)
+                    return _become_run(*_pending[0])
                 if child > 0:
                     children[child] = conn
         _reap(children)
 
 
-_pending: tuple[dict[str, Any], int] = ({}, -1)
+_pending: list[tuple[dict[str, Any], int]] = [({}, -1)]
+"""In a forked child: its request and output fd (one slot, replaced, never a global rebind)."""
 
 
 def _start(conn: socket.socket, listener: socket.socket, selector: Any) -> int | None:
     """Read one request from `conn` and fork its run: the child's pid in the server (-1 when the
     request was unreadable), None in the child (with `_pending` set)."""
-    global _pending
     try:
         conn.settimeout(5)
         data, fds, _, _ = socket.recv_fds(conn, 1 << 20, 1)
@@ -125,7 +125,7 @@ def _start(conn: socket.socket, listener: socket.socket, selector: Any) -> int |
         selector.close()
         listener.close()
         conn.close()
-        _pending = (request, fds[0])
+        _pending[0] = (request, fds[0])
         return None
     os.close(fds[0])
     with contextlib.suppress(OSError):
@@ -145,7 +145,9 @@ def _reap(children: dict[int, socket.socket]) -> None:
         conn = children.pop(pid, None)
         if conn is not None:
             with contextlib.suppress(OSError):
-                conn.sendall(json.dumps({"exit": os.waitstatus_to_exitcode(status)}).encode() + b"\n")
+                conn.sendall(
+                    json.dumps({"exit": os.waitstatus_to_exitcode(status)}).encode() + b"\n"
+                )
             conn.close()
 
 
@@ -154,7 +156,7 @@ def main() -> None:
     args = _serve(sys.argv[1])
     if args is None:
         return
-    import pytest
+    import pytest  # noqa: PLC0415 - preloaded above; imported here only in a forked run
 
     raise SystemExit(pytest.main(args))
 

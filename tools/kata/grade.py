@@ -16,7 +16,7 @@ from kata.catalog import Kata
 from kata.grading import Check, Clock, SuiteRun, ensure_python_file, run_suite
 from kata.model import MissedBug
 from kata.report import Report, UserTests
-from kata.sandbox import Limits, allow_starts, fork_server_deaths, stop_all
+from kata.sandbox import DEFAULT_LIMITS, Limits, allow_starts, fork_server_deaths, stop_all
 from kata.usertests import bugs_for_level, grade_user_tests
 
 PROFILES = ("quick", "thorough")
@@ -280,7 +280,6 @@ class _Job:
             report.phases["the reference on the slow checks"] = clock() - phase
 
 
-DEFAULT_LIMITS = Limits()
 KILLED_PARENT = (
     "a test killed the process that started it (os.kill(os.getppid(), ...)): that is the "
     "grader's fork server, not the grader; the runs went on and a new server started the next"

@@ -80,7 +80,7 @@ LEARNER_TESTS = Path("tests") / "fixtures" / "learner"
 
 LEARNER_SIZED = "learner_test.py"
 """The learner-sized test file of a kata (at least 100 test functions, 200 collected tests)."""
-STRAY_TEST = '''
+STRAY_TEST = """
 
 
 def test_a_server_started_in_a_session_of_its_own() -> None:
@@ -90,7 +90,7 @@ def test_a_server_started_in_a_session_of_its_own() -> None:
     subprocess.Popen(
         [sys.executable, "-c", "import time; time.sleep(120)  # MARK"], start_new_session=True
     )
-'''
+"""
 """Appended to a learner test file by the ``stray-child`` scenario (`MARK` names the child)."""
 
 
@@ -451,8 +451,14 @@ class Bench:
                     kata.reference.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8"
                 )
             sample, _ = self.graded(
-                kata, solution, f"run {run}", seed=seed, level=level, tests=tests,
-                profile=profile, cache_dir=cache,
+                kata,
+                solution,
+                f"run {run}",
+                seed=seed,
+                level=level,
+                tests=tests,
+                profile=profile,
+                cache_dir=cache,
             )
         return [sample]
 
@@ -664,7 +670,7 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         default=QUICK.check_seconds,
         metavar="S",
-        help=f"seconds per check, as `kata grade --check-timeout` (default {QUICK.check_seconds:g})",
+        help=f"seconds per check, as `kata grade --check-timeout` ({QUICK.check_seconds:g})",
     )
     return parser
 

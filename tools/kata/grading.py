@@ -30,7 +30,7 @@ from typing import Any
 from kata import scratch
 from kata.catalog import Kata, clause_level
 from kata.errors import SolutionError
-from kata.sandbox import Limits, Process, child_env
+from kata.sandbox import DEFAULT_LIMITS, Limits, Process, child_env
 
 Clock = Callable[[], float]
 
@@ -229,6 +229,55 @@ def _check_from(info: dict[str, Any]) -> Check:
     )
 
 
+def _lay_out(
+    workdir: Path, solution: Path, suite: Path, extra_files: Sequence[tuple[Path, str]]
+) -> str:
+    """Copy the solution (as ``solution.py``), the extra files and the suite into `workdir`;
+    the pytest target (``checks`` for a folder, else the file's name)."""
+    shutil.copyfile(solution, workdir / "solution.py")
+    for source, name in extra_files:
+        shutil.copyfile(source, workdir / name)
+    (workdir / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    if suite.is_dir():
+        shutil.copytree(suite, workdir / "checks", ignore=shutil.ignore_patterns("__pycache__"))
+        return "checks"
+    shutil.copyfile(suite, workdir / suite.name)
+    return suite.name
+
+
+def _pytest_options(
+    private: Path,
+    *,
+    stop_at_first_failure: bool,
+    markers: str | None,
+    deselect: Sequence[str],
+    shrink: bool,
+    plain_asserts: bool,
+    examples_first: bool,
+    first: Sequence[str],
+    only: Sequence[str] | None,
+    level: int | None,
+) -> list[str]:
+    """The pytest and plugin options of a run (see `run_suite`); lists go in files in
+    `private`."""
+    flags = {
+        "-x": stop_at_first_failure,
+        "--kata-no-shrink": not shrink,
+        "--assert=plain": plain_asserts,
+        "--kata-examples-first": examples_first,
+    }
+    options = [flag for flag, wanted in flags.items() if wanted]
+    options += ["-m", markers] if markers else []
+    for check_id in deselect:
+        options += ["--deselect", check_id]
+    for option, ids, name in (("--kata-first", first, "first"), ("--kata-only", only, "only-0")):
+        if ids is not None and (ids or option == "--kata-only"):
+            listed = private / f"{name}.json"
+            listed.write_text(json.dumps(list(ids)), encoding="utf-8")
+            options += [option, str(listed)]
+    return options + (["--kata-level", str(level)] if level is not None else [])
+
+
 def run_suite(
     suite: Path,
     solution: Path,
@@ -237,7 +286,7 @@ def run_suite(
     seed: int = 0,
     profile: str = "quick",
     level: int | None = None,
-    limits: Limits = Limits(),
+    limits: Limits = DEFAULT_LIMITS,
     on_check: Callable[[Check], None] = lambda check: None,
     extra_files: Sequence[tuple[Path, str]] = (),
     stop_at_first_failure: bool = False,
@@ -256,7 +305,8 @@ def run_suite(
     it as (source, name). `on_check` is called with each verdict as it arrives; with
     `stop_at_first_failure` the checks after the first failure are left unrun; `markers` selects
     checks by a pytest marker expression (``"not performance"``); `deselect` names check ids to
-    leave out and `only` (when given) the check ids to run; without `shrink`, Hypothesis reports the first failing example it finds instead of
+    leave out and `only` (when given) the check ids to run; without `shrink`, Hypothesis
+    reports the first failing example it finds instead of
     shrinking it (for runs where only pass or fail matters); `examples_first` runs example-based
     checks before property-based ones; `first` names check ids to run before all others, in
     that order (those likely to fail, when only the first failure matters); `plain_asserts`
@@ -269,45 +319,33 @@ def run_suite(
     ensure_python_file(solution)
     deadline = clock() + limits.run_seconds
     with sandbox_dirs() as (workdir, private):
-        shutil.copyfile(solution, workdir / "solution.py")
-        for source, name in extra_files:
-            shutil.copyfile(source, workdir / name)
-        if suite.is_dir():
-            shutil.copytree(suite, workdir / "checks", ignore=shutil.ignore_patterns("__pycache__"))
-            target = "checks"
-        else:
-            shutil.copyfile(suite, workdir / suite.name)
-            target = suite.name
-        (workdir / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+        target = _lay_out(workdir, solution, suite, extra_files)
         notes: list[str] = []
         if kata is not None:
             error, notes = probe_solution(kata, workdir, private, limits, clock)
             if error:
                 return SuiteRun(checks=[], error=error, notes=notes)
-        options = ["-x"] if stop_at_first_failure else []
-        if markers:
-            options += ["-m", markers]
-        for check_id in deselect:
-            options += ["--deselect", check_id]
-        if not shrink:
-            options.append("--kata-no-shrink")
-        if plain_asserts:
-            options.append("--assert=plain")
-        if examples_first:
-            options.append("--kata-examples-first")
-        if first:
-            ordered = private / "first.json"
-            ordered.write_text(json.dumps(list(first)), encoding="utf-8")
-            options += ["--kata-first", str(ordered)]
-        if only is not None:
-            wanted = private / "only-0.json"
-            wanted.write_text(json.dumps(list(only)), encoding="utf-8")
-            options += ["--kata-only", str(wanted)]
-        if level is not None:
-            options += ["--kata-level", str(level)]
+        options = _pytest_options(
+            private,
+            stop_at_first_failure=stop_at_first_failure,
+            markers=markers,
+            deselect=deselect,
+            shrink=shrink,
+            plain_asserts=plain_asserts,
+            examples_first=examples_first,
+            first=first,
+            only=only,
+            level=level,
+        )
         result = _run_checks(
             _Run(
-                workdir, private, target, seed, profile, options, limits,
+                workdir,
+                private,
+                target,
+                seed,
+                profile,
+                options,
+                limits,
                 source=solution.read_text(encoding="utf-8"),
             ),
             charge=(lambda check: charge_to_cost([check], kata)) if kata else lambda check: None,
@@ -436,9 +474,12 @@ def _launch(number: int, progress: _Progress, run: _Run) -> _Attempt:
     workdir, private, limits = run.workdir, run.private, run.limits
     results = private / f"records-{number}.jsonl"
     stacks = private / f"stacks-{number}.txt"
-    argv = _pytest_argv(
-        run.target, workdir, results=results, stacks=stacks, seed=run.seed, profile=run.profile
-    ) + run.options
+    argv = (
+        _pytest_argv(
+            run.target, workdir, results=results, stacks=stacks, seed=run.seed, profile=run.profile
+        )
+        + run.options
+    )
     if progress.hung:
         argv += [
             "--kata-hung",
@@ -479,7 +520,11 @@ def _take(
         outcome = record.get("outcome")
         undecided = outcome == "undecided"
         check.status = (
-            "pass" if outcome == "passed" else "error" if record.get("where") or undecided else "fail"
+            "pass"
+            if outcome == "passed"
+            else "error"
+            if record.get("where") or undecided
+            else "fail"
         )
         if undecided:
             check.tested = list(check.clauses)
@@ -524,7 +569,10 @@ def _follow(
                 f"this check did not finish within the {limits.check_seconds:g} s limit per check"
             )
             return
-        if attempt.finished_at is not None and now - attempt.finished_at > limits.exit_grace_seconds:
+        if (
+            attempt.finished_at is not None
+            and now - attempt.finished_at > limits.exit_grace_seconds
+        ):
             names = ", ".join(attempt.threads) or "unknown"
             progress.problems.append(
                 "the grading process did not exit after its checks finished: "
@@ -596,8 +644,11 @@ def hung_code(stack: str, source: str, solution: str = "solution.py") -> list[st
     the enclosing ``def`` when `source` (the solution's text) parses, so every hang in one
     function gives one key; else the frame's line. O(len(stack) + len(source))."""
     current = next(
-        (t for t in re.split(r"\n(?=(?:Current thread|Thread) 0x)", stack.strip())
-         if t.startswith("Current thread")),
+        (
+            t
+            for t in re.split(r"\n(?=(?:Current thread|Thread) 0x)", stack.strip())
+            if t.startswith("Current thread")
+        ),
         "",
     )
     frames = [
@@ -676,9 +727,7 @@ def _settle(
         if entry:
             check.hung = entry
         if frames:
-            check.message += "\nwhere the code was when it was stopped:\n" + "\n".join(
-                frames[:12]
-            )
+            check.message += "\nwhere the code was when it was stopped:\n" + "\n".join(frames[:12])
     progress.finish(check, on_check)
 
 
@@ -692,50 +741,23 @@ def _run_checks(
 ) -> SuiteRun:
     """Run the checks in grading processes, a new one after each check that hangs or crashes
     its process, until every check has a verdict or the run's deadline passes."""
-    workdir, limits = run.workdir, run.limits
     progress = _Progress(charge=charge)
     output = ""
     for number in itertools.count(1):
         attempt = _launch(number, progress, run)
-        try:
-            _follow(
-                attempt, progress, limits=limits, deadline=deadline, on_check=on_check, clock=clock
-            )
-            if attempt.out_of_time and attempt.current is not None:
-                _dump_stacks(attempt, workdir, clock)
-        except KeyboardInterrupt:
-            attempt.proc.kill()
-            for record in attempt.reader.poll():  # the verdicts that were in before Ctrl-C
-                _take(record, attempt, progress, on_check, clock)
-            raise
-        finally:
-            attempt.proc.kill()
-        for record in attempt.reader.poll():
-            if record.get("event") == "collected":
-                _take(record, attempt, progress, on_check, clock)
+        _watch(attempt, progress, run, deadline=deadline, on_check=on_check, clock=clock)
         output = attempt.proc.output_tail()
-        if progress.checks is None:
-            detail = "\n".join(progress.collect_errors) or output.strip()[-3000:]
-            how = "ran out of time" if attempt.out_of_time else attempt.proc.describe_exit()
-            return SuiteRun(
-                checks=[],
-                error=f"the checks could not be collected with this solution (the process {how})\n{detail}".strip(),
-                output=output,
-            )
-        if progress.collect_errors and not progress.done:
-            return SuiteRun(
-                checks=list(progress.checks.values()),
-                error="\n".join(progress.collect_errors),
-                output=output,
-            )
+        failed = _collection_failed(attempt, progress, output)
+        if failed is not None or progress.checks is None:
+            return failed or SuiteRun(checks=[], output=output)
         stopped_in_check = attempt.current is not None
-        _settle(attempt, progress, limits, on_check=on_check, clock=clock, source=run.source)
+        _settle(attempt, progress, run.limits, on_check=on_check, clock=clock, source=run.source)
         remaining = progress.remaining()
         if not remaining or (attempt.finished_at is not None and not stopped_in_check):
             break
         if clock() > deadline or not stopped_in_check:
             why = (
-                f"not run: the {limits.run_seconds:g} s limit for the run was reached"
+                f"not run: the {run.limits.run_seconds:g} s limit for the run was reached"
                 if clock() > deadline
                 else f"not run: the grading process ended early (it {attempt.proc.describe_exit()})"
             )
@@ -749,3 +771,54 @@ def _run_checks(
             check.message = check.message or "not run"
             on_check(check)
     return SuiteRun(checks=list(checks.values()), problems=progress.problems, output=output)
+
+
+def _watch(
+    attempt: _Attempt,
+    progress: _Progress,
+    run: _Run,
+    *,
+    deadline: float,
+    on_check: Callable[[Check], None],
+    clock: Clock,
+) -> None:
+    """Follow one grading process to its end (killing it then, also on Ctrl-C, after taking
+    the verdicts that were in)."""
+    try:
+        _follow(
+            attempt, progress, limits=run.limits, deadline=deadline, on_check=on_check, clock=clock
+        )
+        if attempt.out_of_time and attempt.current is not None:
+            _dump_stacks(attempt, run.workdir, clock)
+    except KeyboardInterrupt:
+        attempt.proc.kill()
+        for record in attempt.reader.poll():  # the verdicts that were in before Ctrl-C
+            _take(record, attempt, progress, on_check, clock)
+        raise
+    finally:
+        attempt.proc.kill()
+    for record in attempt.reader.poll():
+        if record.get("event") == "collected":
+            _take(record, attempt, progress, on_check, clock)
+
+
+def _collection_failed(attempt: _Attempt, progress: _Progress, output: str) -> SuiteRun | None:
+    """The run's result when its checks could not be collected; None when they were."""
+    if progress.checks is None:
+        detail = "\n".join(progress.collect_errors) or output.strip()[-3000:]
+        how = "ran out of time" if attempt.out_of_time else attempt.proc.describe_exit()
+        return SuiteRun(
+            checks=[],
+            error=(
+                f"the checks could not be collected with this solution (the process {how})"
+                f"\n{detail}"
+            ).strip(),
+            output=output,
+        )
+    if progress.collect_errors and not progress.done:
+        return SuiteRun(
+            checks=list(progress.checks.values()),
+            error="\n".join(progress.collect_errors),
+            output=output,
+        )
+    return None

@@ -23,7 +23,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from kata.errors import HistoryError, HistoryTooNew
+from kata.errors import HistoryError, HistoryTooNewError
 from kata.model import BUGS, Attempt, GradeRecord, LevelScore, LevelTimes, MissedBug
 
 __all__ = ["BUGS", "Attempt", "GradeRecord", "History", "LevelScore", "LevelTimes"]
@@ -141,7 +141,8 @@ class History:
         """Open (and, with `create`, create) the history at `path`, migrated to the latest schema.
 
         Refuses, unaltered, a database whose version is newer than `migrations` know
-        (`HistoryTooNew`), a file that is not a SQLite database or is another program's database,
+        (`HistoryTooNewError`), a file that is not a SQLite database or is another program's
+        database,
         and a file or folder it could not write to (`HistoryError`): all before anything is
         written, so no side file (``-wal``, ``-shm``) is made.
         """
@@ -154,7 +155,7 @@ class History:
         try:
             version = cls._version(connection)
             if version > len(migrations):
-                raise HistoryTooNew(
+                raise HistoryTooNewError(
                     f"{path} was written by a newer version of kata (schema {version}, this one "
                     f"knows {len(migrations)}); it was left untouched"
                 )
@@ -194,7 +195,7 @@ class History:
         try:
             version = cls._version(connection)
             if version > len(migrations):
-                raise HistoryTooNew(f"schema {version} is newer than this kata knows")
+                raise HistoryTooNewError(f"schema {version} is newer than this kata knows")
             for step in migrations[version:]:
                 for statement in step:
                     connection.execute(statement)

@@ -84,8 +84,10 @@ class Growth:
 
     def describe(self) -> str:
         """The attempts in words, e.g. ``14.2x, then 13.8x (rounds 12.1-15.0x)``."""
-        parts = [f"{median:.1f}x (rounds {low:.1f}-{high:.1f}x)"
-                 for median, (low, high) in zip(self.attempts, self.spreads, strict=True)]
+        parts = [
+            f"{median:.1f}x (rounds {low:.1f}-{high:.1f}x)"
+            for median, (low, high) in zip(self.attempts, self.spreads, strict=True)
+        ]
         return ", then ".join(parts)
 
 

@@ -90,8 +90,14 @@ _NOT_MUTATED_FIELDS = frozenset({"annotation", "returns", "type_comment", "decor
 """Annotations are never evaluated at run time (``from __future__ import annotations``) and
 decorators are structure, not logic."""
 _KEPT_STATEMENTS = (
-    ast.Pass, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom,
-    ast.Global, ast.Nonlocal,
+    ast.Pass,
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.Import,
+    ast.ImportFrom,
+    ast.Global,
+    ast.Nonlocal,
 )
 """Statements never replaced by ``pass``: definitions and imports are structure, not logic."""
 
@@ -159,13 +165,13 @@ def _number(value: float) -> ast.expr:
     return ast.Constant(value)
 
 
-def _variants(node: ast.AST, position: Position) -> list[tuple[str, ast.AST]]:
+def _variants(node: ast.AST, position: Position) -> list[tuple[str, ast.AST]]:  # noqa: C901 - a branch per kind of node
     """(operator, replacement node) for every mutation of `node` itself."""
     found: list[tuple[str, ast.AST]] = []
     if isinstance(node, ast.Compare):
         for j, op in enumerate(node.ops):
             for other in _COMPARISONS.get(type(op), ()):
-                ops = [*node.ops[:j], other(), *node.ops[j + 1:]]
+                ops = [*node.ops[:j], other(), *node.ops[j + 1 :]]
                 found.append(("comparison", ast.Compare(node.left, ops, node.comparators)))
     elif isinstance(node, ast.BinOp):
         for other_op in _ARITHMETIC.get(type(node.op), ()):
@@ -174,18 +180,26 @@ def _variants(node: ast.AST, position: Position) -> list[tuple[str, ast.AST]]:
         for other_op in _ARITHMETIC.get(type(node.op), ()):
             found.append(("arithmetic", ast.AugAssign(node.target, other_op(), node.value)))
     elif isinstance(node, ast.BoolOp):
-        found.append(("boolean", ast.BoolOp(ast.Or() if isinstance(node.op, ast.And)
-                                            else ast.And(), node.values)))
+        found.append(
+            (
+                "boolean",
+                ast.BoolOp(ast.Or() if isinstance(node.op, ast.And) else ast.And(), node.values),
+            )
+        )
     elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
         found.append(("boolean", node.operand))
     elif isinstance(node, ast.Constant):
         found += [("constant", new) for new in _constant_variants(node)]
-    if isinstance(node, ast.Return) and node.value is not None and not (
-        isinstance(node.value, ast.Constant) and node.value.value is None
+    if (
+        isinstance(node, ast.Return)
+        and node.value is not None
+        and not (isinstance(node.value, ast.Constant) and node.value.value is None)
     ):
         found.append(("return", ast.Return(ast.Constant(None))))
-    if isinstance(node, ast.stmt) and position[2] is not None and not isinstance(
-        node, _KEPT_STATEMENTS
+    if (
+        isinstance(node, ast.stmt)
+        and position[2] is not None
+        and not isinstance(node, _KEPT_STATEMENTS)
     ):
         found.append(("statement", ast.Pass()))
     return found
@@ -252,8 +266,9 @@ def enumerate_mutants(source: str) -> list[Mutant]:
             text = _mutated_text(source, node, new, dumped)
             line = node.lineno  # type: ignore[attr-defined]
             mutated = _line(text, line) if text else ast.unparse(new).splitlines()[0]
-            mutants.append(Mutant(len(mutants), operator, line, _line(source, line), mutated,
-                                  text or unparsed))
+            mutants.append(
+                Mutant(len(mutants), operator, line, _line(source, line), mutated, text or unparsed)
+            )
     return mutants
 
 
@@ -288,8 +303,12 @@ def load_equivalents(path: Path) -> list[Equivalent]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         return [
-            Equivalent(int(e.get("line", 0)), str(e["original"]).strip(),
-                       str(e["mutated"]).strip(), str(e["why"]))
+            Equivalent(
+                int(e.get("line", 0)),
+                str(e["original"]).strip(),
+                str(e["mutated"]).strip(),
+                str(e["why"]),
+            )
             for e in data.get("mutant", [])
         ]
     except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as error:
@@ -304,8 +323,11 @@ def match_equivalents(
     matched: dict[int, Equivalent] = {}
     stale: list[Equivalent] = []
     for entry in declared:
-        same = [m for m in mutants if (m.original, m.mutated) == (entry.original, entry.mutated)
-                and m.index not in matched]
+        same = [
+            m
+            for m in mutants
+            if (m.original, m.mutated) == (entry.original, entry.mutated) and m.index not in matched
+        ]
         if not same:
             stale.append(entry)
             continue
@@ -331,7 +353,7 @@ class Verdict:
     """Why it is declared equivalent ("" when it is not)."""
 
 
-class _Decided(Exception):
+class _Decided(Exception):  # noqa: N818 - a control-flow signal, not an error
     """Raised from the suite run's verdict callback at the first check that does not pass: the
     mutant is killed and the checks after it need not run (their processes are stopped)."""
 
@@ -345,21 +367,34 @@ def _stop_at_failure(check: Check) -> None:
         raise _Decided(check)
 
 
-def grade_mutant(kata: Kata, mutant: Mutant, *, seed: int, limits: Limits = GRADE_LIMITS
-                 ) -> Verdict:
+def grade_mutant(
+    kata: Kata, mutant: Mutant, *, seed: int, limits: Limits = GRADE_LIMITS
+) -> Verdict:
     """Grade one mutant with the kata's hidden suite, as ``kata grade`` does."""
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="kata-mutant-") as tmp:
         path = Path(tmp) / "solution.py"
         path.write_text(mutant.source, encoding="utf-8")
         try:
-            run = run_suite(kata.hidden_suite, path, kata=kata, seed=seed, limits=limits,
-                            stop_at_first_failure=True, shrink=False, on_check=_stop_at_failure)
+            run = run_suite(
+                kata.hidden_suite,
+                path,
+                kata=kata,
+                seed=seed,
+                limits=limits,
+                stop_at_first_failure=True,
+                shrink=False,
+                on_check=_stop_at_failure,
+            )
         except _Decided as decided:
             check = decided.check
-            return Verdict(mutant, True, f"{check.name} [{check.kind}]",
-                           check.message.splitlines()[0] if check.message else check.status,
-                           time.monotonic() - start)
+            return Verdict(
+                mutant,
+                True,
+                f"{check.name} [{check.kind}]",
+                check.message.splitlines()[0] if check.message else check.status,
+                time.monotonic() - start,
+            )
         except KataError as error:
             return Verdict(mutant, True, "error", str(error), time.monotonic() - start)
     seconds = time.monotonic() - start
@@ -429,16 +464,21 @@ def _percent(part: int, whole: int) -> str:
 def describe(score: Score, equivalents: Path) -> list[str]:
     """The score as report lines: the counts, every survivor, every declared equivalent."""
     total = len(score.verdicts)
-    lines = [f"{score.kata}: {total} mutants sampled from {score.points} (seed {score.seed})",
-             f"killed {score.killed} of {total} ({_percent(score.killed, total)})"]
+    lines = [
+        f"{score.kata}: {total} mutants sampled from {score.points} (seed {score.seed})",
+        f"killed {score.killed} of {total} ({_percent(score.killed, total)})",
+    ]
     if score.has_equivalents:
         rest = total - score.equivalent
-        lines[-1] += (f"; {score.killed} of {rest} non-equivalent "
-                      f"({_percent(score.killed, rest)}), {score.equivalent} declared equivalent "
-                      f"in {equivalents.name}")
-    for title, group in (("survivors", score.survivors),
-                         ("declared equivalent", [v for v in score.verdicts
-                                                  if v.equivalent and not v.killed])):
+        lines[-1] += (
+            f"; {score.killed} of {rest} non-equivalent "
+            f"({_percent(score.killed, rest)}), {score.equivalent} declared equivalent "
+            f"in {equivalents.name}"
+        )
+    for title, group in (
+        ("survivors", score.survivors),
+        ("declared equivalent", [v for v in score.verdicts if v.equivalent and not v.killed]),
+    ):
         if group:
             lines.append(f"{title}:")
         for v in group:
@@ -448,11 +488,15 @@ def describe(score: Score, equivalents: Path) -> list[str]:
                 lines.append(f"    why: {v.equivalent}")
     for v in score.verdicts:
         if v.killed and v.equivalent:
-            lines.append(f"declared equivalent but killed by {v.by}: line {v.mutant.line}: "
-                         f"{v.mutant.mutated}")
+            lines.append(
+                f"declared equivalent but killed by {v.by}: line {v.mutant.line}: "
+                f"{v.mutant.mutated}"
+            )
     for entry in score.stale:
-        lines.append(f"declared equivalent but no longer a mutant: line {entry.line}: "
-                     f"{entry.original}  ->  {entry.mutated}")
+        lines.append(
+            f"declared equivalent but no longer a mutant: line {entry.line}: "
+            f"{entry.original}  ->  {entry.mutated}"
+        )
     return lines
 
 
@@ -464,17 +508,29 @@ def to_json(score: Score) -> dict[str, Any]:
         entry["mutant"].pop("source")
         mutants.append(entry)
     total = len(score.verdicts)
-    return {"kata": score.kata, "seed": score.seed, "points": score.points, "sampled": total,
-            "killed": score.killed, "equivalent": score.equivalent,
-            "non_equivalent": total - score.equivalent, "mutants": mutants,
-            "stale_equivalents": [asdict(e) for e in score.stale]}
+    return {
+        "kata": score.kata,
+        "seed": score.seed,
+        "points": score.points,
+        "sampled": total,
+        "killed": score.killed,
+        "equivalent": score.equivalent,
+        "non_equivalent": total - score.equivalent,
+        "mutants": mutants,
+        "stale_equivalents": [asdict(e) for e in score.stale],
+    }
 
 
 # --- command -----------------------------------------------------------------------------------
 
 
 def mutation_score(
-    kata: Kata, *, size: int, seed: int, jobs: int, limits: Limits = GRADE_LIMITS,
+    kata: Kata,
+    *,
+    size: int,
+    seed: int,
+    jobs: int,
+    limits: Limits = GRADE_LIMITS,
     on_verdict: Callable[[Verdict], None] = lambda verdict: None,
 ) -> Score:
     """Sample `size` mutants of the kata's reference with `seed`, grade them, and score them
@@ -483,8 +539,7 @@ def mutation_score(
     declared = load_equivalents(equivalents_file(kata))
     matched, stale = match_equivalents(mutants, declared)
     chosen = sample(mutants, size, seed)
-    verdicts = grade_all(kata, chosen, seed=seed, jobs=jobs, limits=limits,
-                         on_verdict=on_verdict)
+    verdicts = grade_all(kata, chosen, seed=seed, jobs=jobs, limits=limits, on_verdict=on_verdict)
     for verdict in verdicts:
         entry = matched.get(verdict.mutant.index)
         verdict.equivalent = entry.why if entry else ""
@@ -497,12 +552,24 @@ def _parser() -> argparse.ArgumentParser:
         description="Mutate a kata's reference and grade each mutant with the hidden suite.",
     )
     parser.add_argument("kata", metavar="ID")
-    parser.add_argument("--sample", type=int, default=DEFAULT_SAMPLE,
-                        help=f"mutants to grade (default {DEFAULT_SAMPLE})")
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
-                        help=f"draws the sample and the grades' examples (default {DEFAULT_SEED})")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
-                        help="mutants graded at once (default: one per core)")
+    parser.add_argument(
+        "--sample",
+        type=int,
+        default=DEFAULT_SAMPLE,
+        help=f"mutants to grade (default {DEFAULT_SAMPLE})",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=DEFAULT_SEED,
+        help=f"draws the sample and the grades' examples (default {DEFAULT_SEED})",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="mutants graded at once (default: one per core)",
+    )
     parser.add_argument("--json", metavar="OUT", type=Path, help="write every verdict here")
     return parser
 
@@ -521,12 +588,16 @@ def main(argv: Sequence[str] | None = None, *, root: Path = ROOT) -> int:
         def progress(verdict: Verdict) -> None:
             count[0] += 1
             what = f"killed by {verdict.by}" if verdict.killed else "SURVIVED"
-            print(f"  [{count[0]}] line {verdict.mutant.line}: {what} "
-                  f"({verdict.seconds:.1f} s)", file=sys.stderr, flush=True)
+            print(
+                f"  [{count[0]}] line {verdict.mutant.line}: {what} ({verdict.seconds:.1f} s)",
+                file=sys.stderr,
+                flush=True,
+            )
 
         start = time.monotonic()
-        score = mutation_score(kata, size=args.sample, seed=args.seed, jobs=args.jobs,
-                               on_verdict=progress)
+        score = mutation_score(
+            kata, size=args.sample, seed=args.seed, jobs=args.jobs, on_verdict=progress
+        )
     except KataError as error:
         print(f"kata.mutants: error: {error}", file=sys.stderr)
         return 2

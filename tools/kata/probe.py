@@ -2,7 +2,8 @@
 the kata needs? Writes one JSON object to the file named by argv[1]; argv[2] is a JSON object
 ``{"Name": ["method", ...]}`` of the names to look for.
 
-Result: ``{"ok": bool, "message": str, "line": int | null, "missing": [...], "missing_methods": [...]}``.
+Result: ``{"ok": bool, "message": str, "line": int | null, "missing": [...],
+"missing_methods": [...]}``.
 The file appears complete or not at all, and the process ends as soon as it is written: threads or
 exit handlers the solution left behind neither delay the verdict nor change it.
 """

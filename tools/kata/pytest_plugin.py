@@ -72,19 +72,36 @@ QUICK_SHRINK_SECONDS = 1
 300 s): a learner waiting for a grade wants a small example soon, not the smallest one late."""
 
 
+class _State:
+    """Everything the plugin keeps for one grading process, in one place."""
+
+    def __init__(self) -> None:
+        self.stream: IO[str] | None = None
+        self.solution_file: str = ""
+        self.stacks: IO[str] | None = None
+        self.rootdir: str = ""
+        self.strikes: dict[str, int] = {}
+        self.hung_seconds: float = 1.0
+        self.hung_in: dict[str, tuple[str, str]] = {}
+        self.current: str = ""
+        self.armed: str = ""
+        self.output: dict[str, _CappedText] = {}
+        self.failure: dict[str, dict[str, Any]] = {}
+        self.skipped: dict[str, str] = {}
+
+
+_state = _State()
+
+
 def _limit_shrinking(seconds: int) -> None:
     """Bound the time Hypothesis spends shrinking one failure (an engine constant; left as it
     is where a Hypothesis version does not have it)."""
     try:
-        from hypothesis.internal.conjecture import engine
+        from hypothesis.internal.conjecture import engine  # noqa: PLC0415 - may be absent
     except ImportError:  # pragma: no cover - layout of another Hypothesis version
         return
     if hasattr(engine, "MAX_SHRINKING_SECONDS"):
         engine.MAX_SHRINKING_SECONDS = seconds
-
-
-_stream: IO[str] | None = None
-_solution_file: str = ""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -125,7 +142,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    global _stream, _solution_file
     config.addinivalue_line("markers", "clause(*ids): statement clauses a check tests")
     config.addinivalue_line("markers", "performance: a cost-growth check")
     profile = config.getoption("--kata-profile")
@@ -142,32 +158,24 @@ def pytest_configure(config: pytest.Config) -> None:
         settings.load_profile("kata-no-shrink")
     path = config.getoption("--kata-results")
     if path:
-        _stream = open(path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115 - lives for the session
-    _solution_file = config.getoption("--kata-solution") or ""
-    global _rootdir
-    _rootdir = f"{config.rootpath}/"
+        _state.stream = open(path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115 - lives for the session
+    _state.solution_file = config.getoption("--kata-solution") or ""
+    _state.rootdir = f"{config.rootpath}/"
     stacks = config.getoption("--kata-stacks")
     if stacks and hasattr(signal, "SIGUSR1"):
-        global _stacks
-        _stacks = open(stacks, "w", encoding="utf-8")  # noqa: SIM115 - lives for the session
-        faulthandler.register(signal.SIGUSR1, file=_stacks, all_threads=True)
-
-
-_stacks: IO[str] | None = None
-
-
-_rootdir = ""
+        _state.stacks = open(stacks, "w", encoding="utf-8")  # noqa: SIM115 - lives for the session
+        faulthandler.register(signal.SIGUSR1, file=_state.stacks, all_threads=True)
 
 
 def _emit(record: dict[str, Any]) -> None:
     """Append one record; paths inside the work directory are shown relative to it."""
-    if _rootdir:
+    if _state.rootdir:
         record = {
-            k: v.replace(_rootdir, "") if isinstance(v, str) else v for k, v in record.items()
+            k: v.replace(_state.rootdir, "") if isinstance(v, str) else v for k, v in record.items()
         }
-    if _stream is not None:
-        _stream.write(json.dumps(record) + "\n")
-        _stream.flush()
+    if _state.stream is not None:
+        _state.stream.write(json.dumps(record) + "\n")
+        _state.stream.flush()
 
 
 _SIMPLE = (str, bytes, int, float, bool, type(None))
@@ -273,23 +281,19 @@ class HungCall(BaseException):
     answer; the check it happens in is reported as not decided, whatever its outcome."""
 
 
-_strikes: dict[str, int] = {}
-_hung_seconds = 1.0
-_hung_in: dict[str, tuple[str, str]] = {}
 """Check id -> (method, what happened) for the guard that fired during that check."""
-_current = ""
-_armed = ""
 """The guarded method whose alarm is running ("" when none is)."""
 STRIKES_TO_SKIP = 2
 """After this many hangs a method is no longer called at all."""
 
 
 def _on_alarm(signum: int, frame: Any) -> None:
-    raise HungCall(f"`{_armed}` did not return within {_hung_seconds:g} s")
+    raise HungCall(f"`{_state.armed}` did not return within {_state.hung_seconds:g} s")
 
 
 def _guard(name: str, method: Any, key: str | None = None) -> Any:
-    """`method`, watched: on the main thread a call may take `_hung_seconds` (SIGALRM); once the
+    """`method`, watched: on the main thread a call may take `_state.hung_seconds` (SIGALRM); once
+    the
     method has hung STRIKES_TO_SKIP times it is not called and HungCall is raised at once.
     Strikes are counted under `key` (default `name`): every name that holds one code object
     shares its strikes."""
@@ -297,28 +301,30 @@ def _guard(name: str, method: Any, key: str | None = None) -> Any:
 
     @functools.wraps(method)
     def guarded(*args: Any, **kwargs: Any) -> Any:
-        global _armed
-        if _strikes.get(key, 0) >= STRIKES_TO_SKIP:
-            why = f"`{name}` was not called here: it hung in {_strikes[key]} earlier checks"
-            _hung_in.setdefault(_current, (name, why))
+        if _state.strikes.get(key, 0) >= STRIKES_TO_SKIP:
+            why = f"`{name}` was not called here: it hung in {_state.strikes[key]} earlier checks"
+            _state.hung_in.setdefault(_state.current, (name, why))
             raise HungCall(why)
-        if _armed or threading.current_thread() is not threading.main_thread():
+        if _state.armed or threading.current_thread() is not threading.main_thread():
             return method(*args, **kwargs)
-        _armed = name
-        signal.setitimer(signal.ITIMER_REAL, _hung_seconds)
+        _state.armed = name
+        signal.setitimer(signal.ITIMER_REAL, _state.hung_seconds)
         try:
             return method(*args, **kwargs)
         except HungCall:
-            _strikes[key] = _strikes.get(key, 0) + 1
-            _hung_in.setdefault(
-                _current,
-                (name, f"`{name}` hung in an earlier check, and a call here did not return "
-                 f"within {_hung_seconds:g} s"),
+            _state.strikes[key] = _state.strikes.get(key, 0) + 1
+            _state.hung_in.setdefault(
+                _state.current,
+                (
+                    name,
+                    f"`{name}` hung in an earlier check, and a call here did not return "
+                    f"within {_state.hung_seconds:g} s",
+                ),
             )
             raise
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
-            _armed = ""
+            _state.armed = ""
 
     return guarded
 
@@ -351,7 +357,7 @@ def _guard_code(module: Any, keys: list[str]) -> dict[int, Any]:
     """Replace, in `module` and its classes, every function whose code object a key of `keys`
     names, whatever name holds it (a function assigned as a method, a staticmethod, a helper);
     returns id(original) -> replacement. O(attributes of the module and its classes)."""
-    filename = Path(_solution_file).name if _solution_file else "solution.py"
+    filename = Path(_state.solution_file).name if _state.solution_file else "solution.py"
     swapped: dict[int, Any] = {}
     for owner in [module, *(v for v in vars(module).values() if isinstance(v, type))]:
         if isinstance(owner, type) and owner.__module__ != module.__name__:
@@ -372,15 +378,14 @@ def _watch_hung_methods(session: pytest.Session) -> None:
     """Guard the solution's code that hung in earlier checks (``--kata-hung``: keys of code
     objects, see `_runs`), wherever the solution module, its classes and the test modules hold
     it (``from solution import f`` copies the name)."""
-    global _hung_seconds
     spec = session.config.getoption("--kata-hung")
     module = sys.modules.get("solution")
     if not spec or module is None or not hasattr(signal, "SIGALRM"):
         return
-    _strikes.update({str(k): int(v) for k, v in json.loads(spec).items()})
-    _hung_seconds = session.config.getoption("--kata-hung-seconds")
+    _state.strikes.update({str(k): int(v) for k, v in json.loads(spec).items()})
+    _state.hung_seconds = session.config.getoption("--kata-hung-seconds")
     signal.signal(signal.SIGALRM, _on_alarm)
-    swapped = _guard_code(module, list(_strikes))
+    swapped = _guard_code(module, list(_state.strikes))
     for other in list(sys.modules.values()):
         space = getattr(other, "__dict__", {})
         if other is module or not str(getattr(other, "__file__", "")).startswith(
@@ -434,12 +439,9 @@ class _CappedText:
         )
 
 
-_output: dict[str, _CappedText] = {}
-
-
 @contextmanager
 def _captured(nodeid: str) -> Iterator[None]:
-    sink = _output.setdefault(nodeid, _CappedText(OUTPUT_LIMIT))
+    sink = _state.output.setdefault(nodeid, _CappedText(OUTPUT_LIMIT))
     saved = sys.stdout, sys.stderr
     sys.stdout = sys.stderr = sink  # type: ignore[assignment,unused-ignore]
     try:
@@ -450,8 +452,7 @@ def _captured(nodeid: str) -> Iterator[None]:
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
-    global _current
-    _current = item.nodeid
+    _state.current = item.nodeid
     _emit({"event": "start", "id": item.nodeid})
     with _captured(item.nodeid):
         yield
@@ -496,7 +497,7 @@ def _where(tb: Any) -> str:
     found = ""
     while tb is not None:
         code = tb.tb_frame.f_code
-        if _solution_file and Path(code.co_filename).name == Path(_solution_file).name:
+        if _state.solution_file and Path(code.co_filename).name == Path(_state.solution_file).name:
             found = f"{Path(code.co_filename).name}:{tb.tb_lineno} in {code.co_name}"
         tb = tb.tb_next
     return found
@@ -562,8 +563,6 @@ def _describe(excinfo: pytest.ExceptionInfo[BaseException]) -> tuple[str, str]:
 REPRODUCE = re.compile(r"(\n[ \t]*\n[ \t]*Reproduce with:[ \t]*\n)")
 """Where a hidden check's message ends and its runnable snippet begins."""
 
-_failure: dict[str, dict[str, Any]] = {}
-
 
 _Verdict = TypeVar("_Verdict", NotDecided, Breaks)
 
@@ -578,51 +577,49 @@ def _raised(error: BaseException, kind: type[_Verdict]) -> _Verdict | None:
         return next((f for f in found if f is not None), None)
     return None
 
-_skipped: dict[str, str] = {}
-
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(
+def pytest_runtest_makereport(  # noqa: C901 - pytest's one hook for every outcome
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, Any, None]:
     outcome = yield
     report: pytest.TestReport = outcome.get_result()
     nodeid = item.nodeid
-    if report.failed and nodeid not in _failure and call.excinfo is not None:
+    if report.failed and nodeid not in _state.failure and call.excinfo is not None:
         message, example = _describe(call.excinfo)
         # A check (or a fixture it uses, during setup) that establishes another clause first.
         undecided = _raised(call.excinfo.value, NotDecided) if report.when != "teardown" else None
         breaks = _raised(call.excinfo.value, Breaks) if report.when == "call" else None
         if report.when != "call" and undecided is None:
             message = f"(during {report.when}) {message}"
-        _failure[nodeid] = {
+        _state.failure[nodeid] = {
             "message": message,
             "example": example,
             "where": _where(call.excinfo.tb),
         }
         if undecided is not None:
-            _failure[nodeid].update(undecided=list(undecided.clauses), where="")
+            _state.failure[nodeid].update(undecided=list(undecided.clauses), where="")
         elif breaks is not None:
-            _failure[nodeid].update(breaks=list(breaks.clauses))
+            _state.failure[nodeid].update(breaks=list(breaks.clauses))
     elif report.skipped and call.excinfo is not None:
-        _skipped[nodeid] = str(call.excinfo.value)[:MESSAGE_LIMIT]
+        _state.skipped[nodeid] = str(call.excinfo.value)[:MESSAGE_LIMIT]
     if report.when != "teardown":
         return
     record: dict[str, Any] = {"event": "result", "id": nodeid, "outcome": "passed"}
     record.update({"message": "", "example": "", "where": ""})
-    if nodeid in _failure:
-        failure = _failure.pop(nodeid)
+    if nodeid in _state.failure:
+        failure = _state.failure.pop(nodeid)
         causes = failure.pop("undecided", None)
         broken = failure.pop("breaks", None)
         record.update(failure, outcome="failed" if causes is None else "undecided")
         if causes is not None or broken is not None:
             record["clauses"] = causes if causes is not None else broken
-    if nodeid in _hung_in:
-        name, why = _hung_in.pop(nodeid)
+    if nodeid in _state.hung_in:
+        name, why = _state.hung_in.pop(nodeid)
         record.update(outcome="hung", hung=name, message=f"not decided: {why}", example="")
-    elif nodeid in _skipped:
-        record.update(outcome="skipped", message=_skipped.pop(nodeid))
-    record["output"] = _output.pop(nodeid, _CappedText(0)).value()
+    elif nodeid in _state.skipped:
+        record.update(outcome="skipped", message=_state.skipped.pop(nodeid))
+    record["output"] = _state.output.pop(nodeid, _CappedText(0)).value()
     _emit(record)
 
 

@@ -130,7 +130,8 @@ class Report:
 
     @property
     def status(self) -> str:
-        """``error`` if nothing could be graded, ``pass`` if every counted check passed, else ``fail``."""
+        """``error`` if nothing could be graded, ``pass`` if every counted check passed, else
+        ``fail``."""
         if self.error:
             return "error"
         counted = self.checks + (self.quality if self.strict_quality else [])
@@ -276,50 +277,46 @@ class Printer:
         self.line(self._paint(f"{self.kata.title} ({self.kata.id})", "1"))
         self.line(f"solution: {report.solution} · seed {report.seed} · profile {report.profile}")
 
-    def check(self, check: Check) -> None:
-        """One line for a finished check; for a failure, what it tests and how to see it fail.
-        Checks not decided because a method hung in an earlier check are told together at the
-        end (`folded`)."""
+    def _fold_reason(self, check: Check) -> str:
+        """Why `check` is told in one line with others at the end ("" if it is not)."""
         if check.hung and check.message.startswith("not decided: `"):
-            reason = (
+            return (
                 f"not decided: `{check.hung}` hung in an earlier check (shown above with its "
                 "stack), so these were not waited for"
             )
-            self.folded.setdefault(reason, []).append(check.name)
-            return
         if check.message.startswith("not run"):
-            self.folded.setdefault(check.message.splitlines()[0], []).append(check.name)
-            return
+            return check.message.splitlines()[0]
         if check.cause:
-            reason = f"not decided: {', '.join(check.cause)} fails first (see its check)"
+            return f"not decided: {', '.join(check.cause)} fails first (see its check)"
+        return ""
+
+    def check(self, check: Check) -> None:
+        """One line for a finished check; for a failure, what it tests and how to see it fail.
+        Checks not decided because of another (a method that hung, a clause that fails first)
+        are told together at the end (`folded`)."""
+        reason = self._fold_reason(check)
+        if reason:
             self.folded.setdefault(reason, []).append(check.name)
             return
         if check.level != self._level and check.kind != "quality":
             self._level = check.level
             name = self.kata.level_name(check.level)
             self.line(self._paint(f"Level {check.level}" + (f" — {name}" if name else ""), "1"))
-        ok, bad = self.marks
-        kind = f" [{check.kind}]" if check.kind == "performance" else ""
         if check.passed and check.kind == "quality":
-            self.line(f"  {self._paint(ok, '32')} {check.name}")
-            return
-        if check.passed:
+            self.line(f"  {self._paint(self.marks[0], '32')} {check.name}")
+        elif check.passed:
             self._passed += 1
             if self.live:
                 print("\r" + self._passed_text(), end="", file=self.stream, flush=True)
-            return
+        else:
+            self._failure(check)
 
-        self.line(f"  {self._paint(bad, '31')} {check.name}{kind}")
+    def _failure(self, check: Check) -> None:
+        kind = f" [{check.kind}]" if check.kind == "performance" else ""
+        self.line(f"  {self._paint(self.marks[1], '31')} {check.name}{kind}")
         for clause in check.clauses:
-            text = self.kata.clauses.get(clause, "")
-            self.line(
-                textwrap.fill(
-                    f"{clause}: {text}",
-                    width=96,
-                    initial_indent="      ",
-                    subsequent_indent="      ",
-                )
-            )
+            text = f"{clause}: {self.kata.clauses.get(clause, '')}"
+            self.line(textwrap.fill(text, 96, initial_indent=" " * 6, subsequent_indent=" " * 6))
         self.block(check.message, "")
         if check.where and "where the code was" not in check.message:
             self.line(f"      at {check.where}")
@@ -341,14 +338,12 @@ class Printer:
             self.line(f"        [... {len(lines) - len(shown)} more lines]")
 
     def footer(self, report: Report) -> None:
+        """Everything after the checks: quality, folded checks, notes, the learner's tests, the
+        summary, the clock and how to reproduce the grade."""
         self._tell_passed()
         if report.quality:
-            self.line(
-                self._paint(
-                    "Code quality" + ("" if report.strict_quality else " (reported, not counted)"),
-                    "1",
-                )
-            )
+            counted = "" if report.strict_quality else " (reported, not counted)"
+            self.line(self._paint("Code quality" + counted, "1"))
             for check in report.quality:
                 self.check(check)
         for reason, names in self.folded.items():
@@ -366,6 +361,9 @@ class Printer:
         if report.checks:
             colour = "32" if report.status == "pass" else "31"
             self.line(self._paint(report.summary(), "1;" + colour))
+        self._times(report)
+
+    def _times(self, report: Report) -> None:
         if report.attempt_ended is not None:
             self.line(f"time: this interview ended at minute {report.attempt_ended:.1f}")
         elif report.elapsed_minutes is not None:
@@ -374,9 +372,8 @@ class Printer:
             )
         phases = report.all_phases()
         if len(phases) > 1:
-            self.line(
-                "time: " + " · ".join(f"{name} {seconds:.1f} s" for name, seconds in phases.items())
-            )
+            spent = " · ".join(f"{name} {seconds:.1f} s" for name, seconds in phases.items())
+            self.line(f"time: {spent}")
         self.line(f"{report.status} in {report.duration_s:.1f} s · reproduce: {report.reproduce()}")
 
     def user_tests(self, tests: UserTests, report: Report) -> None:

@@ -55,9 +55,14 @@ class Limits:
     memory_mb: int = 2048
     """Address-space limit of the grading process (RLIMIT_AS)."""
     output_bytes: int = 64 * 1024
-    """How much of the process's stdout/stderr is kept (the tail); the rest is counted, not stored."""
+    """How much of the process's stdout/stderr is kept (the tail); the rest is counted, not
+    stored."""
     exit_grace_seconds: float = 3.0
     """How long the process may take to exit once its checks are done."""
+
+
+DEFAULT_LIMITS = Limits()
+"""The limits of a run when none are given (the quick profile's, see `kata.grade`)."""
 
 
 def child_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -232,7 +237,9 @@ class _ForkServer:
         # An abstract socket (Linux): no file to clean up, whatever ends the grader.
         self.folder = None if sys.platform.startswith("linux") else scratch.make("forkserver")
         self.socket = (
-            f"\0kata-forkserver-{uuid.uuid4().hex}" if self.folder is None else str(self.folder / "s")
+            f"\0kata-forkserver-{uuid.uuid4().hex}"
+            if self.folder is None
+            else str(self.folder / "s")
         )
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "kata.forkserver", self.socket.replace("\0", "@", 1)],
@@ -286,15 +293,20 @@ class _ForkServer:
             return None
         return server
 
-
-    def start(self, argv: Sequence[str], cwd: Path, env: Mapping[str, str], limits: Limits) -> _Forked:
+    def start(
+        self, argv: Sequence[str], cwd: Path, env: Mapping[str, str], limits: Limits
+    ) -> _Forked:
         """Fork a run of ``argv`` (``python -m pytest ...``); raises OSError if the server fails."""
         read, write = os.pipe()
         conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             conn.connect(self.socket)
-            request = {"argv": list(argv), "cwd": str(cwd), "env": dict(env),
-                       "memory_mb": limits.memory_mb}
+            request = {
+                "argv": list(argv),
+                "cwd": str(cwd),
+                "env": dict(env),
+                "memory_mb": limits.memory_mb,
+            }
             socket.send_fds(conn, [json.dumps(request).encode() + b"\n"], [write])
             os.close(write)
             write = -1
@@ -323,7 +335,7 @@ def fork_server_deaths() -> int:
     return _ForkServer.deaths + (server is not None and server.proc.poll() is not None)
 
 
-class Stopped(Exception):
+class StoppedError(Exception):
     """Grading was stopped (Ctrl-C): no new process is started."""
 
 
@@ -354,13 +366,14 @@ def allow_starts() -> None:
 
 
 class Process:
-    """A command running in its own session under `limits`, its output drained into a capped tail."""
+    """A command running in its own session under `limits`, its output drained into a capped
+    tail."""
 
     def __init__(
         self, argv: Sequence[str], cwd: Path, limits: Limits, env: Mapping[str, str] | None = None
     ):
         if _stopping.is_set():
-            raise Stopped("grading was stopped")
+            raise StoppedError("grading was stopped")
         self.limits = limits
         self.killed_by_us = False
         self._tail = bytearray()

@@ -213,6 +213,18 @@ class Plan:
     cache: Path | None = None
     """Where the runs of the learner's tests on the reference and the bugs are kept."""
 
+    def words(self) -> list[str]:
+        """The options beyond file, seed, profile and level that reproduce this grade."""
+        o = self.options
+        quality_on, strict = not o.no_quality, o.strict_quality
+        return grade_options(
+            o.profile,
+            self.limits,
+            check_quality=quality_on,
+            strict_quality=strict,
+            tests=self.tests,
+        )
+
 
 MIN_MEMORY_MB = 256
 """Below this, Python with pytest, Hypothesis and numpy cannot start."""
@@ -387,13 +399,7 @@ def _run(
         profile=o.profile,
         level=plan.level,
         target=plan.target,
-        options=grade_options(
-            o.profile,
-            plan.limits,
-            check_quality=not o.no_quality,
-            strict_quality=o.strict_quality,
-            tests=plan.tests,
-        ),
+        options=plan.words(),
     )
     printer.header(partial)
 

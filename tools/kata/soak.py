@@ -28,7 +28,7 @@ from kata.catalog import ROOT, Kata
 from kata.errors import KataError
 from kata.grade import grade
 from kata.grading import Check
-from kata.sandbox import Limits
+from kata.sandbox import DEFAULT_LIMITS, Limits
 
 HOG = "while True: pass"
 Spawn = Callable[[], subprocess.Popen[bytes]]
@@ -86,7 +86,7 @@ def soak(
     kata: Kata,
     *,
     runs: int,
-    limits: Limits = Limits(),
+    limits: Limits = DEFAULT_LIMITS,
     rng: random.Random | None = None,
     on_grade: Callable[[Tally, int, float], None] = lambda tally, seed, seconds: None,
     clock: Callable[[], float] = time.monotonic,
@@ -158,8 +158,11 @@ def main(argv: Sequence[str] | None = None, *, root: Path = ROOT, spawn: Spawn =
     print(f"soaking {kata.id}: {args.runs} runs, {args.hogs} busy processes, --seed {seed}")
 
     def progress(tally: Tally, grade_seed: int, seconds: float) -> None:
-        print(f"  {tally.label}: seed {grade_seed}, {seconds:.1f} s, "
-              f"{tally.failures} false failures so far", flush=True)
+        print(
+            f"  {tally.label}: seed {grade_seed}, {seconds:.1f} s, "
+            f"{tally.failures} false failures so far",
+            flush=True,
+        )
 
     try:
         with busy(args.hogs, spawn):

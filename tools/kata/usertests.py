@@ -34,7 +34,7 @@ from kata.grading import SuiteRun, run_suite
 from kata.model import SlowTest
 from kata.planted import Bug, load_bugs
 from kata.report import UserTests
-from kata.sandbox import Limits, stopping
+from kata.sandbox import DEFAULT_LIMITS, Limits, stopping
 
 USER_PROFILE = "quick"
 SLOW_TEST_SECONDS = 0.2
@@ -104,8 +104,12 @@ def _bug_verdict(run: SuiteRun) -> dict[str, Any]:
     each slow test and of all tests, and whether the run is complete enough to keep."""
     ran = [c for c in run.checks if not c.message.startswith("not run") and not c.skipped]
     first = next((c for c in ran if not c.passed), None)
-    how = "example" if run.error else "" if first is None else (
-        "property" if first.property_based else "example"
+    how = (
+        "example"
+        if run.error
+        else ""
+        if first is None
+        else ("property" if first.property_based else "example")
     )
     return {
         "how": how,
@@ -142,13 +146,16 @@ class _Order:
     def __init__(self, previous: Mapping[str, str], reference: list[dict[str, Any]]) -> None:
         self.previous = dict(previous)
         self.movable = {
-            c["id"] for c in reference
+            c["id"]
+            for c in reference
             if c["passed"] and not c["property"] and c["seconds"] < FIRST_CATCHER_SECONDS
         }
         decided = [c for c in reference if c["passed"]]
         self.rest = [
             c["id"]
-            for c in sorted(decided, key=lambda c: (c["property"], c["seconds"] // ORDER_STEP_SECONDS))
+            for c in sorted(
+                decided, key=lambda c: (c["property"], c["seconds"] // ORDER_STEP_SECONDS)
+            )
         ]
         self.found: dict[str, str] = {}
         self._lock = threading.Lock()
@@ -160,8 +167,11 @@ class _Order:
         others = sorted(
             (b for b in catchers if b != bug.id), key=lambda b: levels.get(b) != bug.level
         )
-        ahead = [cid for cid in dict.fromkeys([*own, *(catchers[b] for b in others)])
-                 if cid in self.movable]
+        ahead = [
+            cid
+            for cid in dict.fromkeys([*own, *(catchers[b] for b in others)])
+            if cid in self.movable
+        ]
         return list(dict.fromkeys([*ahead, *self.rest]))
 
     def caught(self, bug: Bug, test: str) -> None:
@@ -175,7 +185,7 @@ def grade_user_tests(
     *,
     solution: Path | None = None,
     seed: int = 0,
-    limits: Limits = Limits(),
+    limits: Limits = DEFAULT_LIMITS,
     level: int | None = None,
     workers: int | None = None,
     cache_dir: Path | None = None,
@@ -309,8 +319,12 @@ def _bug_runs(
             planted = Path(tmp) / "solution.py"
             planted.write_text(bug.apply(source), encoding="utf-8")
             run = run_tests(
-                planted, deselect=left_out, stop_at_first_failure=True, shrink=False,
-                first=order.first(bug, levels), plain_asserts=True,
+                planted,
+                deselect=left_out,
+                stop_at_first_failure=True,
+                shrink=False,
+                first=order.first(bug, levels),
+                plain_asserts=True,
             )
         found = _bug_verdict(run)
         if found["by"] and found["how"] == "example":

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 
-class NotDecided(Exception):
+class NotDecided(Exception):  # noqa: N818 - a verdict the plugin records, not an error
     """A check could not decide its own clause because `clauses` fail first (see the module)."""
 
     def __init__(self, *clauses: str, reason: str) -> None:
@@ -39,7 +39,7 @@ def not_decided_message(clauses: Sequence[str], reason: str) -> str:
     return f"not decided: {', '.join(clauses)} {verb} first: {reason}"
 
 
-class Breaks(AssertionError):
+class Breaks(AssertionError):  # noqa: N818 - a verdict the plugin records, not an error
     """A failing example of a check that tests several clauses, naming the clauses this example
     breaks (a model-based check knows which rule gave the answer it expected). The runner's
     plugin reports the check as failed and cites these clauses instead of all the check's."""

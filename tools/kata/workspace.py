@@ -22,7 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from kata.catalog import Kata
-from kata.errors import ClockWentBackwards, KataError, NoWorkspace, WorkspaceExists, WorkspaceState
+from kata.errors import (
+    ClockWentBackwardsError,
+    KataError,
+    NoWorkspaceError,
+    WorkspaceExistsError,
+    WorkspaceStateError,
+)
 from kata.model import Attempt, GradeRecord, parse_time
 
 Now = Callable[[], datetime]
@@ -102,7 +108,7 @@ class State:
         """The clock's reading; refuses one earlier than a time this state recorded."""
         moment = now()
         if moment < self.last_seen:
-            raise ClockWentBackwards(
+            raise ClockWentBackwardsError(
                 f"the clock reads {moment:%Y-%m-%d %H:%M:%S}, earlier than "
                 f"{self.last_seen:%Y-%m-%d %H:%M:%S} when this workspace of {kata} last "
                 "recorded a time, so its minutes cannot be counted. Set the clock right and run "
@@ -157,9 +163,9 @@ class Workspace:
             yield
 
     def existing(self) -> Path:
-        """The folder; raises NoWorkspace when there is none."""
+        """The folder; raises NoWorkspaceError when there is none."""
         if not self.folder.is_dir():
-            raise NoWorkspace(
+            raise NoWorkspaceError(
                 f"no workspace for {self.kata.id}: {_shown(self.folder)} does not exist. Start one "
                 f"with `kata start {self.kata.id} --interview` (or without --interview)"
             )
@@ -167,7 +173,7 @@ class Workspace:
 
     def load(self) -> State | None:
         """The workspace's state (None when it has no state file); call it under `locked`.
-        Raises NoWorkspace, or WorkspaceState naming the file and what is wrong in it."""
+        Raises NoWorkspaceError, or WorkspaceStateError naming the file and what is wrong in it."""
         self.existing()
         if not self.state_path.exists():
             return None
@@ -175,7 +181,7 @@ class Workspace:
             data = json.loads(self.state_path.read_text(encoding="utf-8"))
             return State.from_json(data, len(self.kata.levels))
         except (OSError, ValueError, KeyError, TypeError) as error:
-            raise WorkspaceState(
+            raise WorkspaceStateError(
                 f"the workspace's state file {_shown(self.state_path)} cannot be used "
                 f"({type(error).__name__}: {error}); nothing was changed. Put back the file as "
                 f"it was, or start again with `kata start {self.kata.id} --force` (your work is "
@@ -183,7 +189,7 @@ class Workspace:
             ) from error
 
     def save(self, state: State) -> None:
-        """Write `state` atomically; call it under `locked`. Raises WorkspaceState."""
+        """Write `state` atomically; call it under `locked`. Raises WorkspaceStateError."""
         write_atomically(self.state_path, json.dumps(state.as_json(), indent=2) + "\n")
 
     def make(self, files: dict[str, Path], readme: str | None, now: Now) -> Path | None:
@@ -213,7 +219,7 @@ class Workspace:
 
     def refuse_existing(self) -> None:
         if self.folder.exists():
-            raise WorkspaceExists(
+            raise WorkspaceExistsError(
                 f"{_shown(self.folder)} already exists; your work there is kept. Grade it with "
                 f"`kata grade {self.kata.id}`, or start afresh with `kata start {self.kata.id} "
                 "--force` (the old folder is moved to a backup, not deleted)"
@@ -227,7 +233,7 @@ class Workspace:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Replace `path` with `text` through a temporary file beside it; raises WorkspaceState."""
+    """Replace `path` with `text` through a temporary file beside it; raises WorkspaceStateError."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         temporary.write_text(text, encoding="utf-8")
@@ -235,7 +241,7 @@ def write_atomically(path: Path, text: str) -> None:
     except OSError as error:
         with contextlib.suppress(OSError):
             temporary.unlink()
-        raise WorkspaceState(f"cannot save {_shown(path)}: {error.strerror}") from error
+        raise WorkspaceStateError(f"cannot save {_shown(path)}: {error.strerror}") from error
 
 
 def _unused(folder: Path, now: Now) -> Path:

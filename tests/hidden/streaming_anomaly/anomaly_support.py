@@ -11,7 +11,10 @@ from typing import Any
 
 import numpy as np
 from anomaly_oracle import SlidingOracle, TimeOracle, Verdict
+from anomaly_probes import SLIDING_ORDER, TIME_ORDER, broken, first_broken
 from hypothesis import strategies as st
+
+from kata.verdicts import NotDecided
 
 # ---------------------------------------------------------------------------------------------
 # Snippets and transcripts
@@ -87,6 +90,78 @@ def fail(message: str, snippet: str) -> None:
     raise AssertionError(f"{message}\n\nReproduce with:\n{snippet}")
 
 
+def cited(label: str) -> frozenset[str]:
+    """The clause ids a label such as ``"L1.2-L1.5"`` or ``"L3.2/L3.3"`` names."""
+    ids: set[str] = set()
+    for part in label.split("/"):
+        first, _, last = part.partition("-")
+        if not last:
+            ids.add(first)
+            continue
+        level, low = first[1:].split(".")
+        ids.update(f"L{level}.{k}" for k in range(int(low), int(last.split(".")[1]) + 1))
+    return frozenset(ids)
+
+
+def blame(cause: str, label: str, message: str, snippet: str, why: str = "") -> None:
+    """Fail when ``cause`` is a clause the check cites (``label``); otherwise the check is not
+    decided: the cause clause fails first (``why``: what its probe saw), and its own checks
+    report it."""
+    if cause in cited(label):
+        fail(f"{cause}: {message}", snippet)
+    seen = f"{why}; this check saw: {message}" if why else message
+    raise NotDecided(cause, reason=f"{seen}\n\nReproduce with:\n{snippet}")
+
+
+def default_cause(label: str) -> str:
+    """The clause a wrong answer of the sliding detector is charged to when no probe names
+    another one and the window is neither warming up nor constant: the handling of accepted
+    types (L1.6) in its own checks, the decision rule (L1.4) in the other level-1 checks, and
+    rule R2 (L2.2) from level 2 on. One clause per check family, so that the parts of a split
+    check never fail together."""
+    ids = cited(label)
+    if "L1.6" in ids:
+        return "L1.6"
+    return "L1.4" if all(c.startswith("L1.") for c in ids) else "L2.2"
+
+
+def sliding_cause(verdict: Verdict, label: str) -> tuple[str, str]:
+    """(clause, why) a wrong answer of the sliding detector breaks: the first clause of
+    SLIDING_ORDER whose probe fails; else L1.3 during the warm-up, L2.1 (rule R1) on a constant
+    window, or the check's own decision rule."""
+    found = first_broken(SLIDING_ORDER)
+    if found is not None:
+        return found
+    if verdict.warming_up:
+        return "L1.3", ""
+    return ("L2.1" if verdict.constant else default_cause(label)), ""
+
+
+def time_cause(verdict: Verdict, label: str) -> tuple[str, str]:
+    """(clause, why) a wrong answer of the time detector breaks: the first clause of TIME_ORDER
+    whose probe fails; on a constant window L2.1 when the sliding detector breaks rule R1 too
+    (the rule is stated there), else the decision rule L3.3."""
+    found = first_broken(TIME_ORDER)
+    if found is not None:
+        return found
+    if verdict.constant:
+        why = broken("L2.1")
+        return ("L2.1", why) if why is not None else ("L3.3", "")
+    return "L3.3", ""
+
+
+def check_bool(got: object, label: str, call: str, snippet: str) -> None:
+    """A decision must be a ``bool`` itself (L1.6: ``type(got) is bool``; ``numpy.bool_``, 1
+    or an object that compares equal to True are not)."""
+    if type(got) is not bool:
+        blame(
+            "L1.6",
+            label,
+            f"{call} must return a bool, got {got!r} of type {type(got).__name__}",
+            snippet,
+        )
+
+
 # ---------------------------------------------------------------------------------------------
 # Checking whole streams
 
@@ -106,7 +181,8 @@ def check_sliding_stream(
     clause: str = "",
 ) -> None:
     """Feed ``values`` to a fresh detector and to the oracle; fail on the first answer R1/R2
-    rule out. ``code`` is the generator code of ``values`` (default: a literal list)."""
+    rule out, when the clause it breaks is one ``clause`` names (else: not decided, that clause
+    fails first). ``code`` is the generator code of ``values`` (default: a literal list)."""
     kwargs: dict[str, Any] = {"window_size": window_size, "threshold": threshold}
     if min_samples is not None:
         kwargs["min_samples"] = min_samples
@@ -127,20 +203,20 @@ def check_sliding_stream(
     for index, value in enumerate(values):
         got = detector.update(value)
         verdict = oracle.update(value, keep_window=keep)
-        if not isinstance(got, bool | np.bool_):
-            fail(
-                f"update() must return a bool, got {got!r} ({type(got).__name__})",
-                snippet(index, verdict),
-            )
-        if not verdict.allows(bool(got)):
+        check_bool(got, clause, f"update({float(value)!r})", snippet(index, verdict))
+        if not verdict.allows(got):
             window = ""
             if keep:
                 window = f" window {compact(verdict.window)};"
-            fail(
-                f"{clause}: values[{index}] = {float(value)!r}:{window} "
+            cause, why = sliding_cause(verdict, clause)
+            blame(
+                cause,
+                clause,
+                f"values[{index}] = {float(value)!r}:{window} "
                 f"{verdict.explain() if keep else _short(verdict)} -> expected {verdict.exact}, "
-                f"got {bool(got)}",
+                f"got {got}",
                 snippet(index, verdict),
+                why,
             )
 
 
@@ -170,6 +246,29 @@ def _short(verdict: Verdict) -> str:
     return "outside R2's tolerance band"
 
 
+def check_time_answer(got: object, verdict: Verdict, label: str, what: str, snippet: str) -> None:
+    """One answer of the time detector against the oracle's verdict: a bool (it decides like
+    the sliding detector, L3.3) that the rules allow; else fail or not decided (see blame)."""
+    if type(got) is not bool:
+        blame(
+            "L3.3",
+            label,
+            f"{what}: update must return a bool, got {got!r} of type {type(got).__name__}",
+            snippet,
+        )
+        return
+    if not verdict.allows(got):
+        cause, why = time_cause(verdict, label)
+        blame(
+            cause,
+            label,
+            f"{what}: window values {compact(verdict.window)}; {verdict.explain()} -> expected "
+            f"{verdict.exact}, got {got}",
+            snippet,
+            why,
+        )
+
+
 def check_time_stream(
     detector_cls: Callable[..., Any],
     events: Sequence[tuple[float, float]],
@@ -185,18 +284,21 @@ def check_time_stream(
     for index, (ts, value) in enumerate(events):
         got = detector.update(ts, value)
         verdict = oracle.update(ts, value)
-        if not verdict.allows(bool(got)):
-            shown = [(float(t), float(v)) for t, v in events[: index + 1]]
-            fail(
-                f"{clause}: event {index} (timestamp {ts!r}, value {float(value)!r}): window "
-                f"values {compact(verdict.window)}; {verdict.explain()} -> expected "
-                f"{verdict.exact}, got {bool(got)}",
-                "from solution import TimeWindowDetector\n"
-                f"events = {shown!r}\n"
-                f"d = TimeWindowDetector({_args(horizon=horizon, threshold=threshold, min_samples=min_samples)})\n"
-                "answers = [d.update(t, v) for t, v in events]\n"
-                f"print(answers[{index}])  # expected {verdict.exact}",
-            )
+        shown = [(float(t), float(v)) for t, v in events[: index + 1]]
+        snippet = (
+            "from solution import TimeWindowDetector\n"
+            f"events = {shown!r}\n"
+            f"d = TimeWindowDetector({_args(horizon=horizon, threshold=threshold, min_samples=min_samples)})\n"
+            "answers = [d.update(t, v) for t, v in events]\n"
+            f"print(answers[{index}])  # expected {verdict.exact}"
+        )
+        check_time_answer(
+            got,
+            verdict,
+            clause,
+            f"event {index} (timestamp {ts!r}, value {float(value)!r})",
+            snippet,
+        )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,12 +9,16 @@ from typing import Any
 import numpy as np
 import pytest
 from anomaly_oracle import SlidingOracle
+from anomaly_probes import rests_on
 from anomaly_support import (
     Transcript,
+    blame,
+    check_bool,
     check_drawn_stream,
     check_sliding_stream,
     fail,
     noise_with_spikes,
+    sliding_cause,
     small_integer_streams,
     window_params,
 )
@@ -95,6 +99,27 @@ def test_parameters_of_the_wrong_type_are_rejected(kwargs: dict[str, Any]) -> No
 
 
 @pytest.mark.clause("L1.1")
+def test_the_defaults_are_threshold_3_and_min_samples_equal_to_the_window_size() -> None:
+    # L1.1: threshold=3.0, min_samples defaults to window_size. Window [0, 2] (mean 1, std 1):
+    # 3.9 is 2.9 std away and 4.1 is 3.1 std away; with window_size 2 the third value is the
+    # first one decided, and with window_size 3 it is still in the warm-up.
+    for value, expected in ((3.9, False), (4.1, True)):
+        for window, answer in ((2, expected), (3, False)):
+            d = SlidingWindowDetector(window)
+            got = [d.update(v) for v in (0.0, 2.0, value)]
+            if got[-1] is not answer:
+                rests_on("L1.6", "L1.3", "L1.2", "L1.4")  # what the defaults are observed by
+                fail(
+                    f"L1.1: SlidingWindowDetector({window}) (threshold 3.0 and min_samples "
+                    f"{window} by default) fed [0.0, 2.0, {value}] answered {got[-1]!r} for "
+                    f"{value}, expected {answer}",
+                    "from solution import SlidingWindowDetector\n"
+                    f"d = SlidingWindowDetector({window})\n"
+                    f"print([d.update(v) for v in [0.0, 2.0, {value}]])  # last: {answer}",
+                )
+
+
+@pytest.mark.clause("L1.1")
 @pytest.mark.parametrize(
     "kwargs",
     [
@@ -148,26 +173,33 @@ def test_no_value_is_an_anomaly_before_min_samples_values(
     )
 
 
-@pytest.mark.clause("L1.2", "L1.3", "L1.4", "L1.5")
+def per_clause(*clauses: str) -> list[Any]:
+    """One check per clause for a property that several clauses decide: each part fails only
+    for a wrong answer that breaks its own clause (anomaly_probes says which one it breaks) and
+    is not decided for the others, so one flaw fails one part."""
+    return [pytest.param(c, marks=pytest.mark.clause(c), id=c) for c in clauses]
+
+
+@pytest.mark.parametrize("clause", per_clause("L1.2", "L1.3", "L1.4", "L1.5"))
 @given(params=window_params(), values=small_integer_streams)
 @example(params=(3, 2.0, None), values=[0.0, 0.0, 1.0, 3.0, 0.0, 0.0, 3.0])
 @example(params=(2, 0.5, None), values=[0.0, 2.0, 1.0, 3.0, 3.0, 0.0])
 @example(params=(4, 1.0, 2), values=[0.0, 1.0, 3.0, 0.0, 1.0, 1.0, -3.0])
 @example(params=(3, 1.0, None), values=[1.0, 1.0, 1.0, 1.0, 1.0, 2.0])
 def test_small_integer_streams_match_exact_arithmetic(
-    params: tuple[int, float, int | None], values: list[float]
+    clause: str, params: tuple[int, float, int | None], values: list[float]
 ) -> None:
-    check_drawn_stream(SlidingWindowDetector, params, values, clause="L1.2-L1.5")
+    check_drawn_stream(SlidingWindowDetector, params, values, clause=clause)
 
 
-@pytest.mark.clause("L1.2", "L1.4", "L1.5")
+@pytest.mark.parametrize("clause", per_clause("L1.2", "L1.4", "L1.5"))
 @given(params=window_params(max_window=20), values=noise_with_spikes)
 @example(params=(3, 3.0, None), values=[0.0, 1.0, 0.0, 40.0, 0.5, 0.0, 0.25, 1.0])
 @example(params=(5, 2.0, 3), values=[1.0, -1.0, 1.0, -1.0, 40.0, 40.0, 40.0, 1.0, -1.0])
 def test_noise_with_spikes_matches_exact_arithmetic(
-    params: tuple[int, float, int | None], values: list[float]
+    clause: str, params: tuple[int, float, int | None], values: list[float]
 ) -> None:
-    check_drawn_stream(SlidingWindowDetector, params, values, clause="L1.2-L1.5")
+    check_drawn_stream(SlidingWindowDetector, params, values, clause=clause)
 
 
 @pytest.mark.clause("L1.4")
@@ -205,7 +237,7 @@ def test_an_anomaly_still_enters_the_window() -> None:
 @pytest.mark.clause("L1.6")
 @pytest.mark.parametrize(
     "make",
-    [int, float, np.float64, np.float32, np.int64, np.int32],
+    [int, float, np.float64, np.float32, np.float16, np.longdouble, np.int64, np.int32, np.uint16],
     ids=lambda f: f.__name__,
 )
 def test_ints_floats_and_numpy_scalars_are_accepted_as_values(make: Any) -> None:
@@ -225,9 +257,41 @@ def test_ints_floats_and_numpy_scalars_are_accepted_as_values(make: Any) -> None
         )
 
 
+RETURN_TYPE_VALUES: list[tuple[str, Any]] = [
+    ("0.0", 0.0),
+    ("1", 1),
+    ("np.float64(2.5)", np.float64(2.5)),
+    ("np.float32(1e9)", np.float32(1e9)),
+    ("np.int64(-7)", np.int64(-7)),
+    ("1e12", 1e12),
+    ("0.5", 0.5),
+    ("np.int32(3)", np.int32(3)),
+]
+
+
+@pytest.mark.clause("L1.6")
+def test_update_returns_a_bool_not_a_numpy_bool_or_an_int() -> None:
+    # warm-up answers, anomalies and non-anomalies, for values of every accepted type: each
+    # answer must be a bool itself (type(got) is bool), not numpy.bool_, 0/1 or a look-alike
+    detector = SlidingWindowDetector(window_size=3, threshold=2.0, min_samples=2)
+    shown: list[str] = []
+    for code, value in RETURN_TYPE_VALUES:
+        got = detector.update(value)
+        shown.append(code)
+        check_bool(
+            got,
+            "L1.6",
+            f"update({code})",
+            "import numpy as np\nfrom solution import SlidingWindowDetector\n"
+            "d = SlidingWindowDetector(window_size=3, threshold=2.0, min_samples=2)\n"
+            + "".join(f"d.update({c})\n" for c in shown[:-1])
+            + f"print(type(d.update({code})))  # expected <class 'bool'>",
+        )
+
+
 @pytest.mark.clause("L1.6")
 def test_values_at_plus_and_minus_1e12_are_accepted() -> None:
-    values = [1e12, -1e12, 1e12, 10**12, -(10**12), 0.0]
+    values = [1e12, -1e12, 1e12, 10**12, -(10**12), 0.0, np.float64(-1e12), np.float64(1e12)]
     check_sliding_stream(
         SlidingWindowDetector, values, 3, threshold=1.0, min_samples=2, clause="L1.6"
     )
@@ -241,6 +305,10 @@ BAD_VALUES: list[tuple[str, Any]] = [
     ("float('inf')", math.inf),
     ("float('-inf')", -math.inf),
     ("1.5e12", 1.5e12),
+    ("math.nextafter(1e12, math.inf)", math.nextafter(1e12, math.inf)),
+    ("math.nextafter(-1e12, -math.inf)", math.nextafter(-1e12, -math.inf)),
+    ("np.float64(-1000000000000.5)", np.float64(-1000000000000.5)),
+    ("10**12 + 1", 10**12 + 1),
     ("-(10**13)", -(10**13)),
     ("10**400", 10**400),
     ("True", True),
@@ -297,17 +365,22 @@ class RejectedValuesMachine(RuleBasedStateMachine):
         expected = self.twin.update(value)
         verdict = self.oracle.update(value)
         self.log.add(f"assert d.update({value!r}) == twin.update({value!r})  # both {expected}")
-        if got != expected:
+        check_bool(expected, "L1.7", f"update({value!r})", self.log.code())
+        if type(got) is not bool or got is not expected:
             fail(
-                f"L1.7: after rejected values, update({value!r}) returned {got}, but a detector "
-                f"that never saw them returned {expected}",
+                f"L1.7: after rejected values, update({value!r}) returned {got!r}, but a "
+                f"detector that never saw them returned {expected}",
                 self.log.code(),
             )
-        if not verdict.allows(bool(got)):
-            fail(
-                f"L1.4: update({value!r}): {verdict.explain()} -> expected {verdict.exact}, "
-                f"got {got}",
+        if not verdict.allows(got):
+            # both detectors answer alike, but not as the rules say: another clause is broken
+            cause, why = sliding_cause(verdict, "L1.7")
+            blame(
+                cause,
+                "L1.7",
+                f"update({value!r}): {verdict.explain()} -> expected {verdict.exact}, got {got}",
                 self.log.code(),
+                why,
             )
 
     @rule(bad=st.sampled_from(BAD_VALUES))
@@ -339,7 +412,9 @@ def test_rejected_values_change_no_later_answer() -> None:
             subject.update(bad)
     got = [subject.update(v) for v in after]
     expected = [twin.update(v) for v in after]
-    if got != expected:
+    for answer in (*got, *expected):
+        check_bool(answer, "L1.7", "update", "print(type(SlidingWindowDetector(3).update(1.0)))")
+    if got != expected:  # lists of bools: compared by value and type
         fail(
             f"L1.7: after rejected values the answers were {got}; a detector that never saw them "
             f"answers {expected}",

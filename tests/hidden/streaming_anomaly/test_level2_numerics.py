@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -14,6 +16,7 @@ from anomaly_support import (
     check_drawn_stream,
     check_sliding_stream,
     constant_after_spike_streams,
+    fail,
     long_stream,
     noise_with_huge_spikes,
     offset_streams,
@@ -77,6 +80,32 @@ def test_a_constant_window_alarms_at_a_subnormal_departure_and_not_at_a_signed_z
         )
 
 
+@pytest.mark.clause("L2.1")
+@pytest.mark.parametrize("window", [2, 3, 7])
+def test_a_constant_window_of_long_doubles_alarms_at_a_one_ulp_departure(window: int) -> None:
+    # L1.6 accepts numpy floating scalars, L1.4 compares exact binary values, and R1 holds "for
+    # every accepted value": one numpy.longdouble ulp is a departure (where numpy.longdouble is
+    # a double, it is one double ulp), and the same long double again is none
+    level = np.longdouble(1) / np.longdouble(3)
+    up = np.nextafter(level, np.longdouble(1))
+    cases = [([level] * window + [level], False), ([level] * window + [up], True)]
+    cases.append(([np.longdouble(0.5)] * window + [np.longdouble(0.5) + np.finfo(level).eps], True))
+    for values, expected in cases:
+        d = SlidingWindowDetector(window)
+        got = [d.update(v) for v in values][-1]
+        if got is not expected:
+            fail(
+                f"L2.1: a window of {window} equal numpy.longdouble values {values[0]!r}, then "
+                f"{values[-1]!r}: expected {expected} (value != c, exactly), got {got!r}",
+                "import numpy as np\nfrom solution import SlidingWindowDetector\n"
+                "level = np.longdouble(1) / np.longdouble(3)\n"
+                f"d = SlidingWindowDetector({window})\n"
+                f"for v in [level] * {window}:\n    d.update(v)\n"
+                f"print(d.update({'np.nextafter(level, np.longdouble(1))' if expected else 'level'}))"
+                f"  # expected {expected}",
+            )
+
+
 # ---------------------------------------------------------------------------------------------
 # L2.2 rule R2: large offsets, tiny spreads, long streams
 
@@ -122,6 +151,35 @@ def test_a_spike_leaving_the_window_does_not_spoil_later_decisions(
     check_sliding_stream(
         SlidingWindowDetector, values, window, threshold=threshold, min_samples=None, clause="L2.2"
     )
+
+
+@pytest.mark.clause("L2.2")
+@pytest.mark.parametrize("spike", [1e12, -1e12, 3e9])
+@pytest.mark.parametrize("window", [2, 5, 64])
+def test_answers_just_outside_the_tolerance_are_exact_after_a_spike(
+    window: int, spike: float
+) -> None:
+    # R2: once a spike has left the window, an answer may differ from D > T only within
+    # 1e-9 * (D + T) + 1e-12 * S + 1e-150, S including the spike. The window of the last value
+    # is 1e6 + [0, 2, 0, ...]; the last value lies 1.5 tolerances (plus 1e-3) beyond or short of
+    # T on either side of the mean, so its answer is decided.
+    threshold = 3.0
+    level = [1e6 + 2.0 * (i % 2) for i in range(window)]
+    exact = [Fraction(v) for v in level]
+    mean = sum(exact, Fraction(0)) / window
+    t = threshold * math.sqrt(float(sum((v - mean) ** 2 for v in exact) / window))
+    margin = 1.5 * (1e-9 * 2 * t + 1e-12 * abs(spike)) + 1e-3
+    for sign in (1.0, -1.0):
+        for offset in (t + margin, t - margin):
+            values = [*level, spike, *level, *level, float(mean) + sign * offset]
+            check_sliding_stream(
+                SlidingWindowDetector,
+                values,
+                window,
+                threshold=threshold,
+                min_samples=None,
+                clause="L2.2",
+            )
 
 
 @pytest.mark.clause("L2.2")

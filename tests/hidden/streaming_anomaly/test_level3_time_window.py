@@ -10,9 +10,20 @@ import contextlib
 import math
 from typing import Any
 
+import numpy as np
 import pytest
 from anomaly_oracle import TimeOracle
-from anomaly_support import R1_EDGE_CASES, Transcript, check_time_stream, fail, thresholds
+from anomaly_probes import rests_on
+from anomaly_support import (
+    R1_EDGE_CASES,
+    Transcript,
+    check_time_answer,
+    check_time_stream,
+    fail,
+    noise_with_huge_spikes,
+    offset_streams,
+    thresholds,
+)
 from hypothesis import example, given
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
@@ -82,6 +93,28 @@ def test_invalid_time_window_parameters_are_rejected(kwargs: dict[str, Any]) -> 
 
 
 @pytest.mark.clause("L3.1")
+def test_the_time_window_defaults_are_threshold_3_and_min_samples_2() -> None:
+    # L3.1: TimeWindowDetector(horizon, threshold=3.0, min_samples=2). Window [0, 2] (mean 1,
+    # std 1): 3.9 is 2.9 std away and 4.1 is 3.1 std away; one event is too few to decide.
+    for value, expected in ((3.9, False), (4.1, True)):
+        d = TimeWindowDetector(100.0)
+        got = [d.update(float(t), v) for t, v in enumerate((0.0, 2.0, value))]
+        single = TimeWindowDetector(100.0)
+        single.update(0.0, 0.0)
+        alone = single.update(1.0, 1e9)
+        if got[-1] is not expected or alone is not False:
+            rests_on("L1.6", "L1.3", "L1.2", "L1.4", "L3.3")  # what the defaults are observed by
+            fail(
+                f"L3.1: TimeWindowDetector(100.0) (threshold 3.0 and min_samples 2 by default) "
+                f"answered {got[-1]!r} for {value} after [0.0, 2.0] (expected {expected}) and "
+                f"{alone!r} for 1e9 after one event (expected False)",
+                "from solution import TimeWindowDetector\n"
+                "d = TimeWindowDetector(100.0)\n"
+                f"print([d.update(float(t), v) for t, v in enumerate([0.0, 2.0, {value}])])",
+            )
+
+
+@pytest.mark.clause("L3.1")
 def test_valid_time_window_parameters_are_accepted() -> None:
     for kwargs in ({"horizon": 0.5}, {"horizon": 60, "threshold": 2, "min_samples": 50}):
         try:
@@ -112,14 +145,17 @@ def test_events_at_the_same_timestamp_are_in_each_others_windows() -> None:
     check_time_stream(TimeWindowDetector, events, 1.0, threshold=3.0, min_samples=2, clause="L3.2")
 
 
-@pytest.mark.clause("L3.2", "L3.3")
+@pytest.mark.parametrize(
+    "clause", [pytest.param(c, marks=pytest.mark.clause(c), id=c) for c in ("L3.2", "L3.3")]
+)
 @given(case=time_cases())
 @example(case=(2.0, 3.0, 2, [(0.0, 0.0), (1.0, 1.0), (2.0, 0.0), (2.0, 1.0), (4.0, 9.0)]))
 @example(case=(1.0, 1.0, 2, [(0.0, 5.0), (0.0, 5.0), (0.5, 6.0), (1.5, 5.0), (1.5, 5.0)]))
 @example(case=(5.0, 2.0, 3, [(0.0, 1.0), (1.0, 2.0), (2.0, 3.0), (3.0, 2.0), (4.0, 2.0)]))
 def test_time_windows_follow_the_rules(
-    case: tuple[float, float, int, list[tuple[float, float]]],
+    clause: str, case: tuple[float, float, int, list[tuple[float, float]]]
 ) -> None:
+    # one check per clause: each part fails only for a wrong answer that breaks its clause
     horizon, threshold, min_samples, events = case
     check_time_stream(
         TimeWindowDetector,
@@ -127,7 +163,7 @@ def test_time_windows_follow_the_rules(
         horizon,
         threshold=threshold,
         min_samples=min_samples,
-        clause="L3.2/L3.3",
+        clause=clause,
     )
 
 
@@ -164,6 +200,84 @@ def test_a_constant_time_window_alarms_at_a_subnormal_departure(
     )
 
 
+@pytest.mark.clause("L3.3")
+def test_time_window_answers_are_bools() -> None:
+    # L3.3: update decides like the sliding detector, whose update returns a bool (L1.6)
+    d = TimeWindowDetector(horizon=10.0, min_samples=2)
+    events = [(0.0, 1.0), (1.0, np.float32(2.0)), (2.0, np.int64(40)), (3.0, 2.0), (4.0, 2.0)]
+    for index, (t, v) in enumerate(events):
+        got = d.update(t, v)
+        if type(got) is not bool:
+            fail(
+                f"L3.3: update({t!r}, {v!r}) must return a bool, got {got!r} of type "
+                f"{type(got).__name__}",
+                "import numpy as np\nfrom solution import TimeWindowDetector\n"
+                "d = TimeWindowDetector(horizon=10.0)\n"
+                + "".join(f"d.update({tt!r}, {float(vv)!r})\n" for tt, vv in events[:index])
+                + f"print(type(d.update({t!r}, {float(v)!r})))  # expected <class 'bool'>",
+            )
+
+
+@pytest.mark.clause("L3.3")
+def test_a_constant_time_window_of_long_doubles_alarms_at_a_one_ulp_departure() -> None:
+    # L3.3: rules R1 and R2 as in the sliding detector; R1 holds for every accepted value, and
+    # one numpy.longdouble ulp is a departure
+    level = np.longdouble(1) / np.longdouble(3)
+    up = np.nextafter(level, np.longdouble(1))
+    for last, expected in ((level, False), (up, True)):
+        d = TimeWindowDetector(horizon=10.0)
+        got = [d.update(float(t), v) for t, v in enumerate([level, level, level, last])][-1]
+        if got is not expected:
+            fail(
+                f"L3.3: three events of the numpy.longdouble {level!r}, then {last!r}: expected "
+                f"{expected} (value != c, exactly), got {got!r}",
+                "import numpy as np\nfrom solution import TimeWindowDetector\n"
+                "level = np.longdouble(1) / np.longdouble(3)\nd = TimeWindowDetector(10.0)\n"
+                "for t in range(3):\n    d.update(float(t), level)\n"
+                f"print(d.update(3.0, {'np.nextafter(level, np.longdouble(1))' if expected else 'level'}))"
+                f"  # expected {expected}",
+            )
+
+
+@st.composite
+def numeric_time_cases(draw: st.DrawFn) -> tuple[float, float, list[tuple[float, float]]]:
+    """Large offsets with tiny spreads, and huge spikes, at timestamps whose gaps make the
+    window grow and shrink (events leave it, and the spread collapses when a spike does)."""
+    horizon = draw(st.sampled_from([2.0, 5.0, 20.0]))
+    values = draw(st.one_of(offset_streams(), noise_with_huge_spikes))
+    gaps = draw(
+        st.lists(
+            st.sampled_from([0.0, 0.25, 1.0, 1.0, 3.0, horizon]),
+            min_size=len(values),
+            max_size=len(values),
+        )
+    )
+    now, events = 0.0, []
+    for gap, value in zip(gaps, values, strict=True):
+        now += gap
+        events.append((now, value))
+    return horizon, draw(thresholds), events
+
+
+@pytest.mark.clause("L3.3")
+@given(case=numeric_time_cases())
+@example(case=(5.0, 3.0, [(0.0, 1e9), *[(float(t), 1e9 + 1e-3 * (t % 3)) for t in range(1, 20)]]))
+@example(
+    case=(
+        5.0,
+        2.0,
+        [(0.0, 0.5), (1.0, 1e12), *[(1.0 + 0.25 * t, 0.25 * (t % 4)) for t in range(1, 40)]],
+    )
+)
+def test_time_windows_follow_rule_r2_at_large_offsets_and_after_spikes(
+    case: tuple[float, float, list[tuple[float, float]]],
+) -> None:
+    horizon, threshold, events = case
+    check_time_stream(
+        TimeWindowDetector, events, horizon, threshold=threshold, min_samples=2, clause="L3.3"
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # L3.4 rejected events change nothing
 
@@ -171,6 +285,12 @@ BAD_TIMESTAMPS: list[tuple[str, Any]] = [
     ("float('nan')", math.nan),
     ("float('inf')", math.inf),
     ("float('-inf')", -math.inf),
+    ("np.float64('nan')", np.float64("nan")),
+    ("None", None),
+    ("True", True),
+    ("np.bool_(False)", np.bool_(False)),
+    ("'5.0'", "5.0"),
+    ("[5.0]", [5.0]),
 ]
 BAD_VALUES: list[tuple[str, Any]] = [
     ("float('nan')", math.nan),
@@ -195,7 +315,7 @@ class TimeEventsMachine(RuleBasedStateMachine):
         self.oracle = TimeOracle(horizon, threshold, min_samples)
         self.now = 0.0
         self.log = Transcript(
-            "from solution import TimeWindowDetector\n"
+            "import numpy as np\nfrom solution import TimeWindowDetector\n"
             f"d = TimeWindowDetector(**{kwargs!r})\n"
             f"twin = TimeWindowDetector(**{kwargs!r})  # never sees a rejected event"
         )
@@ -223,18 +343,14 @@ class TimeEventsMachine(RuleBasedStateMachine):
             f"assert d.update({self.now!r}, {value!r}) == twin.update({self.now!r}, {value!r})"
             f"  # both {expected}"
         )
-        if got != expected:
+        if type(expected) is bool and (type(got) is not bool or got is not expected):
             fail(
-                f"L3.4: after rejected events, update({self.now!r}, {value!r}) returned {got}, "
+                f"L3.4: after rejected events, update({self.now!r}, {value!r}) returned {got!r}, "
                 f"but a detector that never saw them returned {expected}",
                 self.log.code(),
             )
-        if not verdict.allows(bool(got)):
-            fail(
-                f"L3.3: update({self.now!r}, {value!r}): {verdict.explain()} -> expected "
-                f"{verdict.exact}, got {got}",
-                self.log.code(),
-            )
+        # both answer alike; whether as the rules say is another clause's business
+        check_time_answer(got, verdict, "L3.4", f"update({self.now!r}, {value!r})", self.log.code())
 
     @rule(back=st.sampled_from([0.25, 1.0, 100.0]), value=st.integers(-3, 3).map(float))
     def decreasing_timestamp(self, back: float, value: float) -> None:
@@ -242,7 +358,7 @@ class TimeEventsMachine(RuleBasedStateMachine):
             self._rejected(f"{self.now - back!r}, {value!r}", self.now - back, value)
 
     @rule(bad=st.sampled_from(BAD_TIMESTAMPS))
-    def non_finite_timestamp(self, bad: tuple[str, Any]) -> None:
+    def rejected_timestamp(self, bad: tuple[str, Any]) -> None:
         self._rejected(f"{bad[0]}, 1.0", bad[1], 1.0)
 
     @rule(ahead=st.sampled_from([0.0, 3.0, 1000.0]), bad=st.sampled_from(BAD_VALUES))
@@ -267,6 +383,59 @@ def test_a_decreasing_timestamp_is_rejected() -> None:
         "from solution import TimeWindowDetector\nd = TimeWindowDetector(horizon=10.0)\n"
         "d.update(5.0, 1.0)\nd.update(4.0, 1.0)  # expected ValueError",
     )
+
+
+@pytest.mark.clause("L3.4")
+@pytest.mark.parametrize(("code", "bad"), BAD_TIMESTAMPS, ids=[c for c, _ in BAD_TIMESTAMPS])
+def test_a_timestamp_that_is_not_a_finite_real_number_is_rejected(code: str, bad: Any) -> None:
+    # L3.4: a non-finite timestamp raises ValueError; one of another type TypeError or
+    # ValueError; and the rejected event leaves the detector as it was
+    d = TimeWindowDetector(horizon=10.0)
+    for t, v in ((0.0, 0.0), (1.0, 2.0)):
+        d.update(t, v)
+    snippet = (
+        "import numpy as np\nfrom solution import TimeWindowDetector\n"
+        "d = TimeWindowDetector(horizon=10.0)\nd.update(0.0, 0.0)\nd.update(1.0, 2.0)\n"
+        f"d.update({code}, 1.0)  # expected {'ValueError' if isinstance(bad, float) else 'TypeError or ValueError'}"
+    )
+    try:
+        d.update(bad, 1.0)
+    except (TypeError, ValueError) as error:
+        if isinstance(bad, float) and not isinstance(error, ValueError):
+            fail(f"L3.4: a non-finite timestamp must raise ValueError, got {error!r}", snippet)
+    else:
+        fail(f"L3.4: update({code}, 1.0) must be rejected, but it was accepted", snippet)
+    got = d.update(2.0, 4.1)  # window [0, 2]: 4.1 is 3.1 std away, as if nothing had happened
+    if got is not True:
+        fail(
+            f"L3.4: after the rejected update({code}, 1.0), update(2.0, 4.1) against the window "
+            f"[0.0, 2.0] returned {got!r}, expected True",
+            snippet + "\nprint(d.update(2.0, 4.1))  # expected True",
+        )
+
+
+@pytest.mark.clause("L3.4")
+def test_timestamps_are_compared_exactly_beyond_2_53() -> None:
+    # L3.4: timestamps must not decrease: 2**53 after 2**53 + 1 decreases, although both are
+    # the same float; equal ints and larger ones are fine
+    d = TimeWindowDetector(horizon=10.0)
+    snippet = (
+        "from solution import TimeWindowDetector\nd = TimeWindowDetector(horizon=10.0)\n"
+        "d.update(2**53, 1.0)\nd.update(2**53 + 1, 1.0)\nd.update(2**53 + 1, 1.0)\n"
+        "d.update(2**53, 1.0)  # expected ValueError"
+    )
+    try:
+        for t in (2**53, 2**53 + 1, 2**53 + 1):
+            d.update(t, 1.0)
+    except (TypeError, ValueError) as error:
+        fail(f"L3.4: int timestamps that do not decrease must be accepted, got {error!r}", snippet)
+    try:
+        d.update(2**53, 1.0)
+    except ValueError:
+        return
+    except TypeError as error:
+        fail(f"L3.4: a decreasing timestamp must raise ValueError, got {error!r}", snippet)
+    fail("L3.4: update(2**53, ...) after update(2**53 + 1, ...) must raise ValueError", snippet)
 
 
 @pytest.mark.clause("L3.4")

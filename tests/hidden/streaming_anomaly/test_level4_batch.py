@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import sys
+import tracemalloc
 from collections.abc import Sequence
 from types import FrameType
 from typing import Any
@@ -18,6 +19,7 @@ from anomaly_support import (
     LONG_N,
     LONG_STREAMS,
     R1_EDGE_CASES,
+    blame,
     constant_after_spike_streams,
     fail,
     long_stream,
@@ -45,8 +47,11 @@ def check_batch(
     *,
     code: str | None = None,
     as_array: bool = False,
+    clause: str = "L4.1",
 ) -> None:
-    """detect_batch(values) against the oracle, element by element."""
+    """detect_batch(values) against the oracle, element by element: a numpy array of bool
+    (``type(got) is np.ndarray``) with one element per value, each allowed by the rules. A
+    wrong answer in a check of another clause (``clause``) is not decided: L4.1 fails first."""
     code = code or values_code(values)
     if as_array:
         code += "\nimport numpy as np\nvalues = np.array(values)"
@@ -55,10 +60,17 @@ def check_batch(
     got = detect_batch(
         np.asarray(values) if as_array else list(values), window, threshold, min_samples
     )
-    if not isinstance(got, np.ndarray) or got.dtype != np.bool_ or got.shape != (len(values),):
-        fail(
-            f"L4.1: detect_batch must return a numpy bool array of shape ({len(values)},), got "
-            f"{type(got).__name__} {getattr(got, 'dtype', '')} {getattr(got, 'shape', '')}",
+    if (
+        type(got) is not np.ndarray
+        or got.dtype != np.dtype(np.bool_)
+        or tuple(got.shape) != (len(values),)
+    ):
+        blame(
+            "L4.1",
+            clause,
+            f"detect_batch must return a numpy array of bool with one element per value "
+            f"(shape ({len(values)},)), got {type(got).__name__} {getattr(got, 'dtype', '')} "
+            f"{getattr(got, 'shape', '')}",
             snippet + "print(type(result), result.dtype, result.shape)",
         )
     oracle = SlidingOracle(window, threshold, min_samples)
@@ -67,8 +79,10 @@ def check_batch(
         verdict = oracle.update(value, keep_window=keep)
         if not verdict.allows(bool(got[index])):
             why = verdict.explain() if keep else "outside the rules' tolerance"
-            fail(
-                f"L4.1: element {index} (value {float(value)!r}): {why} -> expected "
+            blame(
+                "L4.1",
+                clause,
+                f"element {index} (value {float(value)!r}): {why} -> expected "
                 f"{verdict.exact} (what a fresh SlidingWindowDetector must answer), got "
                 f"{bool(got[index])}",
                 snippet + f"print(result[{index}])  # expected {verdict.exact}",
@@ -155,6 +169,92 @@ def test_batch_of_fewer_values_than_min_samples_is_all_false() -> None:
         check_batch(values, 4, 3.0, None)
 
 
+BIG_WINDOW_STREAMS: dict[str, str] = {
+    "level shifts at 1e9, spread 1e-3": (
+        "import numpy as np\n"
+        "rng = np.random.default_rng({seed})\n"
+        "levels = np.repeat(rng.integers(-3, 4, 12) * 1e3, {n} // 11 + 1)[:{n}]\n"
+        "values = (1e9 + levels + 1e-3 * rng.standard_normal({n})).tolist()"
+    ),
+    "a few spikes of 1e9 on noise of 1e-2, one at the start": (
+        "import numpy as np\n"
+        "rng = np.random.default_rng({seed})\n"
+        "noise = 5.0 + 1e-2 * rng.standard_normal({n})\n"
+        "noise[rng.integers(0, {n}, 4)] = 1e9\n"
+        "noise[0] = -1e9\n"
+        "values = noise.tolist()"
+    ),
+    "flat at 0.1 with spikes of 1e12, then a one-ulp step": (
+        "import numpy as np\n"
+        "rng = np.random.default_rng({seed})\n"
+        "flat = np.full({n}, 0.1)\n"
+        "flat[rng.integers(0, {n}, 3)] = 1e12\n"
+        "flat[-1] = np.nextafter(0.1, 1.0)\n"
+        "values = flat.tolist()"
+    ),
+    "two long levels 1e3 apart at 1e9, spread 1e-3": (
+        "import numpy as np\n"
+        "rng = np.random.default_rng({seed})\n"
+        "first = 1e9 + 1e-3 * rng.standard_normal({w} * 5 // 4)\n"
+        "values = np.r_[first, 1e9 + 1e3 + 1e-3 * rng.standard_normal({n} - len(first))].tolist()"
+    ),
+    "pairs of spikes one window apart at 1e9: one clean window between each pair": (
+        "import numpy as np\n"
+        "rng = np.random.default_rng({seed})\n"
+        "values = 1e9 + 1e-3 * rng.standard_normal({n})\n"
+        "for start in (100, {w} + 250, 2 * {w} + 400):\n"
+        "    values[start] = values[start + {w} + 1] = 1e9 + 1e6\n"
+        "values = values.tolist()"
+    ),
+    "a level near 0 for the first part of the first window, then 1e9": (
+        "import numpy as np\n"
+        "rng = np.random.default_rng({seed})\n"
+        "first = 1e-3 * rng.standard_normal({w} * 2 // 5)\n"
+        "values = np.r_[first, 1e9 + 1e-3 * rng.standard_normal({n} - len(first))].tolist()"
+    ),
+}
+
+
+@pytest.mark.clause("L4.1")
+@pytest.mark.parametrize("window", [300, 2_500])
+@pytest.mark.parametrize("name", sorted(BIG_WINDOW_STREAMS))
+def test_batch_follows_the_rules_with_long_windows(name: str, window: int) -> None:
+    # L4.1 holds for every window_size: windows of a few hundred and a few thousand values, on
+    # streams where level shifts and spikes leave long stretches of tiny spread (after a shift,
+    # or in the first windows, before one), and with min_samples=2 (the first windows are then
+    # shorter than window_size)
+    n = 3 * window + 1_000
+    seed = window % 7
+    code = BIG_WINDOW_STREAMS[name].format(seed=seed, n=n, w=window)
+    scope: dict[str, Any] = {}
+    exec(code, scope)  # our own generator code, shown verbatim in failure snippets
+    values = list(scope["values"])
+    for min_samples in (None, 2):
+        check_batch(values, window, 3.0, min_samples, code=code)
+
+
+@pytest.mark.clause("L4.1")
+def test_batch_answers_long_double_arrays_at_their_own_precision() -> None:
+    # L4.1: the answers of SlidingWindowDetector, which R1 holds for every accepted value: a
+    # constant window of numpy.longdouble values, then one long-double ulp more, is an anomaly
+    level = np.longdouble(1) / np.longdouble(3)
+    up = np.nextafter(level, np.longdouble(1))
+    values = np.array([level] * 4 + [up, up, up, level], dtype=np.longdouble)
+    got = detect_batch(values, 3)
+    expected = [False] * 4 + [True, False, False, True]
+    if type(got) is not np.ndarray or got.tolist() != expected:
+        fail(
+            f"L4.1: detect_batch on a numpy.longdouble array [{level!r}] * 4 + [{up!r}] * 3 + "
+            f"[{level!r}] with window_size=3 gave {np.asarray(got).tolist()}, expected {expected}"
+            " (a constant window answers exactly value != c)",
+            "import numpy as np\nfrom solution import detect_batch\n"
+            "level = np.longdouble(1) / np.longdouble(3)\n"
+            "up = np.nextafter(level, np.longdouble(1))\n"
+            "values = np.array([level] * 4 + [up] * 3 + [level], dtype=np.longdouble)\n"
+            f"print(detect_batch(values, 3).tolist())  # expected {expected}",
+        )
+
+
 # ---------------------------------------------------------------------------------------------
 # L4.2 inputs
 
@@ -167,6 +267,13 @@ BAD_INPUTS: list[tuple[str, Any]] = [
     ("np.zeros((4, 3))", np.zeros((4, 3))),
     ("[[1.0, 2.0], [3.0, 4.0]]", [[1.0, 2.0], [3.0, 4.0]]),
     ("np.float64(3.0)", np.float64(3.0)),
+    ("[1.0, 10**12 + 1, 2.0]", [1.0, 10**12 + 1, 2.0]),
+    ("[1.0, 10**20, 2.0]", [1.0, 10**20, 2.0]),
+    ("np.array([0.0, -1e12 - 0.5])", np.array([0.0, -1e12 - 0.5])),
+    (
+        "np.array([1.0, np.nextafter(np.longdouble(1e12), np.longdouble(2e12))])",
+        np.array([1.0, np.nextafter(np.longdouble(1e12), np.longdouble(2e12))]),
+    ),
 ]
 
 
@@ -243,6 +350,47 @@ def test_batch_rejects_wrong_types_with_type_error_or_value_error(
 
 
 @pytest.mark.clause("L4.2")
+@pytest.mark.parametrize("window", [10**6, 10**15])
+def test_a_window_larger_than_the_input_needs_no_memory_beyond_the_inputs(window: int) -> None:
+    # L4.2: a window_size larger than the input is valid, every window is then the whole stream
+    # so far (the answers of window_size=n), and it needs no memory beyond the input's: the peak
+    # of what numpy and Python allocate stays within that of window_size=n (twice it, plus 1 MiB)
+    n = 3_000
+    values = np.random.default_rng(3).standard_normal(n)
+    values[::250] *= 50.0
+    tracemalloc.start()
+    try:
+        expected = detect_batch(values, n, 3.0, 2)
+        _, fitting = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        snippet = (
+            "import numpy as np\nfrom solution import detect_batch\n"
+            f"values = np.random.default_rng(3).standard_normal({n})\nvalues[::250] *= 50.0\n"
+            f"print((detect_batch(values, {window}, 3.0, 2) == detect_batch(values, {n}, 3.0, 2)).all())"
+        )
+        try:
+            got = detect_batch(values, window, 3.0, 2)
+        except MemoryError:
+            fail(f"L4.2: detect_batch(values of length {n}, {window}) ran out of memory", snippet)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    if np.asarray(got).tolist() != np.asarray(expected).tolist():
+        fail(
+            f"L4.2: with window_size={window} > len(values) = {n} every window is the whole "
+            f"stream so far, so the answers must be those of window_size={n}",
+            snippet,
+        )
+    limit = 2 * fitting + 2**20
+    if peak > limit:
+        fail(
+            f"L4.2: detect_batch(values of length {n}, {window}) allocated {peak:,} bytes at its "
+            f"peak, against {fitting:,} with window_size={n} (limit: {limit:,})",
+            snippet,
+        )
+
+
+@pytest.mark.clause("L4.2")
 def test_batch_accepts_lists_of_ints_and_numpy_arrays_of_any_real_dtype() -> None:
     raw = [1, 3, 2, 2, 3, 1, 40, 2, 1]
     for values, code in (
@@ -258,8 +406,10 @@ def test_batch_accepts_lists_of_ints_and_numpy_arrays_of_any_real_dtype() -> Non
                 "import numpy as np\nfrom solution import detect_batch\n"
                 f"print(detect_batch({code}, 4, 1.5, 2))",
             )
-        check_batch([float(v) for v in raw], 4, 1.5, 2)
-        assert list(got) == list(detect_batch([float(v) for v in raw], 4, 1.5, 2)), (
+        check_batch([float(v) for v in raw], 4, 1.5, 2, clause="L4.2")
+        assert (
+            np.asarray(got).tolist() == detect_batch([float(v) for v in raw], 4, 1.5, 2).tolist()
+        ), (
             f"L4.2: detect_batch({code}, 4, 1.5, 2) gave {list(got)}, but the same values as "
             "floats give a different answer"
         )
@@ -312,22 +462,37 @@ def count_solution_lines(call: Any, budget: int) -> int:
     return count
 
 
+LINES_SIZES: list[tuple[int, int, int | None]] = [
+    (LINES_N, LINES_WINDOW, None),  # the size L4.3 names
+    (LINES_N, 2, None),
+    (LINES_N, 300, None),
+    (30_000, 3_000, None),
+    (20_000, 20_000, 2),  # a window above 16,384, and windows of every length up to it
+    (20_000, 10**6, 2),  # a window larger than the input
+]
+"""(n, window_size, min_samples): the rule holds at every size, so it is counted at several."""
+
+
 @pytest.mark.performance
 @pytest.mark.clause("L4.3")
-def test_batch_runs_no_python_loop_per_value() -> None:
-    values = np.random.default_rng(11).standard_normal(LINES_N)
+@pytest.mark.parametrize(
+    ("n", "window", "min_samples"), LINES_SIZES, ids=[f"n={n},w={w}" for n, w, _ in LINES_SIZES]
+)
+def test_batch_runs_no_python_loop_per_value(n: int, window: int, min_samples: int | None) -> None:
+    values = np.random.default_rng(11).standard_normal(n)
     values[::997] *= 40.0  # a few spikes
-    budget = LINES_N // LINES_PER_VALUE + LINES_CONSTANT
-    lines = count_solution_lines(lambda: detect_batch(values, LINES_WINDOW), budget)
+    budget = n // LINES_PER_VALUE + LINES_CONSTANT
+    lines = count_solution_lines(lambda: detect_batch(values, window, 3.0, min_samples), budget)
+    call = f"detect_batch(values, {window}, 3.0, {min_samples})"
     assert lines <= budget, (
-        f"L4.3: detect_batch on {LINES_N:,} values with window_size={LINES_WINDOW} executed more "
-        f"than {budget:,} lines of solution.py (the limit: n / {LINES_PER_VALUE} + "
-        f"{LINES_CONSTANT:,}); the count was stopped there. A Python loop per value (a for "
-        "loop, a list comprehension, map or np.vectorize of your own function) runs at least "
-        "one line per value: use numpy array operations, or loop over blocks of many values."
+        f"L4.3: {call} on {n:,} values executed more than {budget:,} lines of solution.py (the "
+        f"limit: n / {LINES_PER_VALUE} + {LINES_CONSTANT:,}); the count was stopped there. A "
+        "Python loop per value (a for loop, a list comprehension, map or np.vectorize of your "
+        "own function) runs at least one line per value: use numpy array operations, or loop "
+        "over blocks of many values."
         "\n\nReproduce with:\n"
         "import sys\nimport numpy as np\nimport solution\n"
-        f"values = np.random.default_rng(11).standard_normal({LINES_N})\n"
+        f"values = np.random.default_rng(11).standard_normal({n})\n"
         "values[::997] *= 40.0\n"
         "lines = 0\n\n"
         "def local(frame, event, arg):\n"
@@ -336,7 +501,7 @@ def test_batch_runs_no_python_loop_per_value() -> None:
         "    return local\n\n"
         "sys.settrace(lambda frame, event, arg: "
         "local if frame.f_code.co_filename == solution.__file__ else None)\n"
-        f"solution.detect_batch(values, {LINES_WINDOW})\n"
+        f"solution.{call}\n"
         "sys.settrace(None)\n"
         f"print(lines)  # at most {budget}"
     )
