@@ -10,7 +10,9 @@ state, not the hidden suite. One race also runs with real grades in real process
 from __future__ import annotations
 
 import json
+import os
 import random
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -172,3 +174,30 @@ def test_two_real_grades_at_once_in_two_processes_agree(toy_root: Path, tmp_path
     assert_agree(ctx, folder)
     with sqlite3.connect(home / "history.sqlite3") as db:
         assert db.execute("SELECT count(*) FROM grades").fetchone() == (2,)
+
+
+@pytest.mark.parametrize("run", range(RUNS))
+def test_a_grade_stopped_at_any_moment_by_a_save_in_watch_leaves_the_state_agreeing(
+    toy_root: Path, tmp_path: Path, run: int
+) -> None:
+    # kata watch stops a grade with SIGTERM when a file is saved; the stop may land anywhere,
+    # also while the grade records its result. Whatever it interrupted, the next command
+    # (here `kata status`) finds the state file, the README and the history agreeing.
+    home = tmp_path / "home"
+    ctx = Context(toy_root, home, out=open_null(), err=open_null())
+    folder = start_interview(ctx)
+    reference = (toy_root / "solutions" / "toy" / "solution.py").read_text()
+    (folder / "solution.py").write_text(reference[: reference.index("    def reset")])
+    argv = [sys.executable, "-m", "kata.cli", "--root", str(toy_root), "grade", "toy"]
+    grade = subprocess.Popen(
+        [*argv, "--no-quality", "--no-tests", "--seed", "3"],
+        env={**os.environ, "KATA_HOME": str(home)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    time.sleep(random.Random(run).uniform(0.3, 3.0))
+    grade.send_signal(signal.SIGTERM)
+    assert grade.wait(60) in (0, 1, 130)
+    session.status(ctx, "toy")
+    assert_agree(ctx, folder)
