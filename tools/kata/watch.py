@@ -22,7 +22,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -239,26 +239,47 @@ def _errors(output: str) -> list[str]:
     ]
 
 
-def file_events(folder: Path, *, debounce_ms: int = 400, poll: bool = False) -> Iterable[Batch]:
+def _identity(folder: Path) -> tuple[int, int] | None:
+    """Which folder `folder` names now (device and inode), or None when there is none."""
+    try:
+        found = folder.stat()
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
+def _only_watched(change: Any, path: str) -> bool:
+    return Path(path).name in WATCHED
+
+
+def file_events(folder: Path, *, debounce_ms: int = 400, poll: bool = False) -> Iterator[Batch]:
     """Debounced batches of changes to the watched files in `folder`, with an empty batch about
     every quarter second when nothing changed (so the caller can look at its running grade).
-    The folder's parent is watched and events are kept by path, so a folder renamed away is
-    not followed and a new folder of the same name is."""
-    wanted = {str(folder / name) for name in WATCHED}
-
-    def only_watched(change: Any, path: str) -> bool:
-        return path in wanted
-
-    return watchfiles.watch(
-        folder.parent,
-        watch_filter=only_watched,
-        debounce=debounce_ms,
-        step=50,
-        rust_timeout=250,
-        yield_on_timeout=True,
-        force_polling=True if poll else None,
-        recursive=True,
-    )
+    The folder is followed by its path: when the path names another folder (the old one was
+    moved to a backup by `kata start --force`), the new one is watched instead."""
+    first = True
+    while True:
+        current = _identity(folder)
+        if current is None:
+            time.sleep(0.25)
+            yield set()
+            continue
+        if not first:  # a new folder: saves made before it was watched count as changes
+            yield {(None, str(folder / name)) for name in WATCHED}
+        first = False
+        for batch in watchfiles.watch(
+            folder,
+            watch_filter=_only_watched,
+            debounce=debounce_ms,
+            step=50,
+            rust_timeout=250,
+            yield_on_timeout=True,
+            force_polling=True if poll else None,
+            recursive=False,
+        ):
+            if _identity(folder) != current:
+                break  # this batch may be of the folder moved away: not ours
+            yield batch
 
 
 def watch(
@@ -289,6 +310,7 @@ def watch(
         start=start,
         clock=clock,
     )
+    watcher.folder = folder
     watcher.say(f"watching {folder / WATCHED[0]} and {WATCHED[1]}; Ctrl-C to stop")
     on_main_thread = threading.current_thread() is threading.main_thread()
     stops = (signal.SIGTERM, signal.SIGHUP) if on_main_thread else ()
@@ -346,6 +368,8 @@ class Watcher:
         self.job: Job | None = None
         self.count = 0
         self.keys: queue.Queue[str] | None = None
+        self.folder: Path | None = None
+        self.seen: dict[str, bytes | None] = {}
         self.on_hint: Callable[[], object] = lambda: None
 
     def say(self, text: str = "") -> None:
@@ -360,7 +384,7 @@ class Watcher:
             if self.job is not None and not self.job.running():
                 self.report(self.job)
                 self.job = None
-            saved = sorted({Path(path).name for _, path in batch} & set(WATCHED))
+            saved = self.changed({Path(path).name for _, path in batch} & set(WATCHED))
             if not saved:
                 continue
             if self.job is not None:
@@ -373,6 +397,23 @@ class Watcher:
         if self.job is not None:
             self.report(self.job)
             self.job = None
+
+    def contents(self) -> dict[str, bytes | None]:
+        """The watched files of the workspace folder, read by path now."""
+        found: dict[str, bytes | None] = {}
+        for name in WATCHED:
+            try:
+                found[name] = (self.folder / name).read_bytes() if self.folder else None
+            except OSError:
+                found[name] = None
+        return found
+
+    def changed(self, names: set[str]) -> list[str]:
+        """Of the files `names` an event named, those whose content differs from what the
+        last grade saw. A file event can name the old path of a folder that was moved away
+        (`kata start --force` makes a backup); reading by path tells the two apart."""
+        now = self.contents()
+        return sorted(name for name in names if now[name] != self.seen.get(name))
 
     def read_keys(self) -> None:
         """Act on the lines typed since the last look: ``h`` shows a hint."""
@@ -391,6 +432,7 @@ class Watcher:
 
     def begin(self, reason: str) -> None:
         self.count += 1
+        self.seen = self.contents()
         scratch = make_scratch("watch")
         argv = [*self.grade_argv, "--json", str(scratch / "report.json")]
         self.say(f"[{self.clock():%H:%M:%S}] grade {self.count} ({reason}) ...")
