@@ -34,6 +34,7 @@ from kata.catalog import Kata
 from kata.errors import KataError
 from kata.interview import Outcome
 from kata.render import outcome_lines, unicode_ok
+from kata.sandbox import descendants
 from kata.scratch import make as make_scratch
 
 WATCHED = ("solution.py", "test_solution.py")
@@ -43,35 +44,6 @@ STOP_GRACE_S = 5.0
 Batch = set[tuple[Any, str]]
 """One debounced batch of file events: (change, path) pairs, as `watchfiles.watch` yields them."""
 Launch = Callable[[Sequence[str], Mapping[str, str], Path], "subprocess.Popen[bytes]"]
-
-
-def _parents() -> dict[int, int]:
-    """pid -> parent pid of every process (Linux ``/proc``; empty elsewhere)."""
-    parents = {}
-    with contextlib.suppress(OSError):
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                stat = (entry / "stat").read_text(encoding="ascii", errors="replace")
-                parents[int(entry.name)] = int(stat[stat.rfind(")") + 2 :].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-    return parents
-
-
-def descendants(pid: int) -> list[int]:
-    """Every process started by `pid`, directly or not, that is still its descendant."""
-    children: dict[int, list[int]] = {}
-    for child, parent in _parents().items():
-        children.setdefault(parent, []).append(child)
-    found: list[int] = []
-    todo = [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
 
 
 def stop_tree(process: subprocess.Popen[bytes]) -> None:
