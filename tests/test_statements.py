@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from kata.catalog import ROOT, kata_ids
+from kata.catalog import ROOT, kata_ids, load_kata
 from kata.interview import Statement, split_statement
 
 KATAS = kata_ids(ROOT)
@@ -61,9 +61,11 @@ def kata_file(kid: str, relative: str) -> Path:
 
 
 def interview_files(kid: str) -> list[Path]:
-    """The files an interview copies into the workspace (bytecode caches left out)."""
-    folder = ROOT / "katas" / kid / "interview"
-    return sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    """The stub and starter tests an interview copies into the workspace: those of
+    ``katas/<kid>/interview/``, or the full ones where that folder has none (the same file
+    twice would be a copy to keep in step)."""
+    kata = load_kata(kid, ROOT)
+    return [kata.interview_stub, kata.interview_tests]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -203,8 +205,7 @@ def test_each_later_level_gives_the_signatures_of_what_it_introduces(kid: str) -
 @pytest.mark.parametrize("kid", KATAS)
 def test_no_interview_file_mentions_a_level_above_the_first(kid: str) -> None:
     files = interview_files(kid)
-    names = {p.name for p in files}
-    assert {"solution.py", "test_solution.py"} <= names, f"katas/{kid}/interview/ holds {names}"
+    assert files[0] != load_kata(kid, ROOT).stub, "an interview needs a level-1-only stub"
     for path in files:
         text = path.read_text(encoding="utf-8")
         found = later_level_mentions(kid, text, 1, python=path.suffix == ".py")
@@ -254,8 +255,7 @@ def run_starter_tests(tests: Path, solution: Path) -> dict[str, str]:
 def test_the_interview_starter_tests_pass_on_the_reference_and_fail_on_the_interview_stub(
     kid: str,
 ) -> None:
-    tests = kata_file(kid, "interview/test_solution.py")
-    stub = kata_file(kid, "interview/solution.py")
+    stub, tests = interview_files(kid)
     on_reference = run_starter_tests(tests, ROOT / "solutions" / kid / "solution.py")
     assert on_reference and set(on_reference.values()) == {"passed"}, on_reference
     on_stub = run_starter_tests(tests, stub)
