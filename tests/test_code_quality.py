@@ -54,3 +54,18 @@ def test_no_function_of_the_runner_is_longer_than_50_lines() -> None:
                 if lines > LONGEST:
                     long.add(f"{Path(path).name} {node.name}")
     assert long == STILL_LONG
+
+
+def test_mypy_with_a_cache_folder_finds_the_same_errors_and_keeps_its_cache_there(
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "mine.py"
+    source.write_text("def half(n: int) -> int:\n    return n / 2\n", encoding="utf-8")
+    cache = tmp_path / "cache"
+    without = quality.mypy(source)
+    first, again = quality.mypy(source, cache_dir=cache), quality.mypy(source, cache_dir=cache)
+    assert without.count == first.count == again.count == 1, without
+    assert without.lines == first.lines == again.lines
+    kept = cache / f"{sys.version_info.major}.{sys.version_info.minor}"
+    assert sum(f.stat().st_size for f in kept.iterdir()) > 100_000, "the analysis is kept"
+    assert source.read_text(encoding="utf-8").endswith("n / 2\n"), "the file is left as it was"

@@ -180,6 +180,7 @@ class _Job:
     tests_label: str | None
     tests_cache: Path | None
     fresh: bool
+    mypy_cache: Path | None = None
 
     def new_report(self) -> Report:
         shown = Path(self.tests_label) if self.tests_label and self.tests else self.tests
@@ -220,7 +221,9 @@ class _Job:
             )
         return _SideRuns(
             pool.submit(quality.ruff, self.solution) if quality_on else None,
-            pool.submit(quality.mypy, self.solution) if quality_on else None,
+            pool.submit(quality.mypy, self.solution, cache_dir=self.mypy_cache)
+            if quality_on
+            else None,
             tests,
             self.tests,
         )
@@ -301,11 +304,13 @@ def grade(
     tests_label: str | None = None,
     tests_cache: Path | None = None,
     fresh: bool = False,
+    mypy_cache: Path | None = None,
     on_check: Callable[[Check], None] = lambda check: None,
     clock: Clock = time.monotonic,
 ) -> Report:
     """Grade `solution` against the kata's hidden suite (and, given `tests`, grade those tests,
-    reusing their planted-bug runs from `tests_cache` unless `fresh`).
+    reusing their planted-bug runs from `tests_cache` unless `fresh`; mypy keeps its cache in
+    `mypy_cache`).
 
     The hidden suite runs in its own processes under `limits`; ruff, mypy and the learner's
     tests run beside it. Raises SolutionError if `solution` is not a readable .py file.
@@ -313,6 +318,6 @@ def grade(
     ensure_python_file(solution)
     job = _Job(
         kata, solution, label or str(solution), seed, profile, level, limits, check_quality,
-        strict_quality, tests, tests_label, tests_cache, fresh,
+        strict_quality, tests, tests_label, tests_cache, fresh, mypy_cache,
     )  # fmt: skip
     return job.run(on_check, clock)

@@ -61,10 +61,13 @@ def ruff(path: Path, timeout: float = 60) -> Findings:
     return _findings("ruff", options, path, timeout)
 
 
-def mypy(path: Path, timeout: float = 120) -> Findings:
-    """mypy --strict errors in `path` (its own cache, no configuration file)."""
+def mypy(path: Path, timeout: float = 120, cache_dir: Path | None = None) -> Findings:
+    """mypy --strict errors in `path`, with no configuration file. With `cache_dir`, mypy keeps
+    what it learnt of the standard library and numpy there (its own incremental cache, keyed by
+    mypy's version and options), so a later check of a changed file takes about 2 s instead of
+    about 9 s; without one it keeps nothing."""
     options = ["--strict", "--no-error-summary", "--hide-error-context", "--no-color-output"]
-    options += ["--cache-dir", "/dev/null", "--config-file", ""]
+    options += ["--cache-dir", str(cache_dir) if cache_dir else "/dev/null", "--config-file", ""]
     return _findings("mypy", options, path, timeout)
 
 

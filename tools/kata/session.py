@@ -211,7 +211,8 @@ class Plan:
     state: State | None = None
     """The workspace's state as it was when the grade started."""
     cache: Path | None = None
-    """Where the runs of the learner's tests on the reference and the bugs are kept."""
+    """Where the runs of the learner's tests on the reference and the bugs are kept (and mypy's
+    cache, in its ``mypy`` folder)."""
 
     def words(self) -> list[str]:
         """The options beyond file, seed, profile and level that reproduce this grade."""
@@ -422,6 +423,7 @@ def _run(
             tests_label=str(plan.tests) if plan.tests else None,
             tests_cache=plan.cache,
             fresh=o.fresh,
+            mypy_cache=plan.cache / "mypy" if plan.cache else None,
             on_check=on_check,
         )
     except KeyboardInterrupt:
