@@ -116,7 +116,9 @@ _PARSING = threading.Lock()
 
 
 def public_api(stub: Path) -> dict[str, list[str]]:
-    """Exported class -> public method names, read from the stub's source (never executed)."""
+    """Exported class -> public method names, read from the stub's source (never executed): the
+    names without a leading underscore and the special methods it defines (``__len__``,
+    ``__contains__``, ...), except ``__init__``, which every class has."""
     api: dict[str, list[str]] = {}
     if not stub.is_file():
         return api
@@ -128,11 +130,15 @@ def public_api(stub: Path) -> dict[str, list[str]]:
                 item.name
                 for item in node.body
                 if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
-                and (not item.name.startswith("_") or item.name == "__len__")
+                and (not item.name.startswith("_") or _special(item.name))
             ]
         elif isinstance(node, ast.FunctionDef):
             api[node.name] = []
     return api
+
+
+def _special(name: str) -> bool:
+    return name.startswith("__") and name.endswith("__") and name != "__init__"
 
 
 @contextmanager
