@@ -4,6 +4,7 @@ counted, and the clock is told truthfully.
 
 from __future__ import annotations
 
+import ast
 import json
 import random
 import re
@@ -39,6 +40,19 @@ def leaks(kata: Kata, text: str, unlocked: int) -> list[str]:
     return found
 
 
+def up_to_level(kata: Kata, level: int) -> str:
+    """The reference as a learner has it at `level`: without the classes, functions and methods
+    that later levels introduce (manifest ``level_api``)."""
+    later = {n for names in kata.level_api[level:] for n in names}
+    tree = ast.parse(kata.reference.read_text(encoding="utf-8"))
+    defs = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+    tree.body = [n for n in tree.body if not (isinstance(n, defs) and n.name in later)]
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            node.body = [m for m in node.body if not (isinstance(m, defs) and m.name in later)]
+    return ast.unparse(tree) + "\n"
+
+
 def tool_written(folder: Path, *, solution_too: bool) -> dict[str, str]:
     """Every file of the workspace the tool wrote (the solution only before the learner's)."""
     return {
@@ -65,15 +79,18 @@ def test_a_scripted_interview_never_shows_a_locked_level(
     assert run("start", kid, "--interview") == 0
     files = tool_written(folder, solution_too=True)
     assert [(n, leaks(kata, t, 1)) for n, t in files.items() if leaks(kata, t, 1)] == []
-    shutil.copyfile(kata.reference, folder / "solution.py")
+    capsys.readouterr()
     for unlocked in range(1, len(kata.levels) + 1):
+        # the learner's file holds what the unlocked levels ask for, and nothing more
+        (folder / "solution.py").write_text(up_to_level(kata, unlocked), encoding="utf-8")
         clock.minutes += 5
         assert run("grade", kid, "--no-tests", *FAST) == 0, capsys.readouterr().out[-3000:]
         now_unlocked = min(unlocked + 1, len(kata.levels))
         files = tool_written(folder, solution_too=False)
         shown = [(n, leaks(kata, t, now_unlocked)) for n, t in files.items()]
         assert [(n, found) for n, found in shown if found] == [], f"after level {unlocked} passed"
-    out = capsys.readouterr().out
+        out = capsys.readouterr().out
+        assert leaks(kata, out, now_unlocked) == [], f"the grade of level {unlocked} printed"
     assert "the interview is over" in out and "Scorecard" in out
 
 

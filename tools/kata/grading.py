@@ -152,18 +152,40 @@ def sandbox_dirs() -> Iterator[tuple[Path, Path]]:
         shutil.rmtree(private, ignore_errors=True)
 
 
+def graded_api(kata: Kata, level: int | None) -> dict[str, list[str]]:
+    """Export -> its public methods, as the stub declares them, limited to the names levels
+    1..`level` introduce (manifest ``level_api``; every name for None or without one): a grade of
+    level 1 neither requires nor mentions a name of a later level."""
+    api = {name: public_api(kata.stub).get(name, []) for name in kata.exports}
+    if level is None or not kata.level_api:
+        return api
+    known = {n for names in kata.level_api for n in names}
+    shown = {n for names in kata.level_api[:level] for n in names}
+
+    def graded(name: str) -> bool:
+        return name in shown or name not in known
+
+    return {e: [m for m in ms if graded(m)] for e, ms in api.items() if graded(e)}
+
+
 def probe_solution(
-    kata: Kata, workdir: Path, private: Path, limits: Limits, clock: Clock = time.monotonic
+    kata: Kata,
+    workdir: Path,
+    private: Path,
+    limits: Limits,
+    clock: Clock = time.monotonic,
+    *,
+    level: int | None = None,
 ) -> tuple[str, list[str]]:
     """Compile and import ``workdir/solution.py`` in its own process.
 
     Returns (error message or "", notes). Catches syntax errors (with file:line), exceptions and
-    hangs at import time, a process that ends itself while importing, and missing names. Takes at
-    most ``min(check_seconds, run_seconds)`` plus the exit grace; the process never outlives the
-    call (not even on KeyboardInterrupt).
+    hangs at import time, a process that ends itself while importing, and missing names (of
+    levels 1..`level`, see `graded_api`). Takes at most ``min(check_seconds, run_seconds)`` plus
+    the exit grace; the process never outlives the call (not even on KeyboardInterrupt).
     """
     out = private / "probe.json"
-    names = {name: public_api(kata.stub).get(name, []) for name in kata.exports}
+    names = graded_api(kata, level)
     limit = min(limits.check_seconds, limits.run_seconds)
     proc = Process(
         [sys.executable, "-m", "kata.probe", str(out), json.dumps(names)],
@@ -328,7 +350,7 @@ def run_suite(
         target = _lay_out(workdir, solution, suite, extra_files)
         notes: list[str] = []
         if kata is not None:
-            error, notes = probe_solution(kata, workdir, private, limits, clock)
+            error, notes = probe_solution(kata, workdir, private, limits, clock, level=level)
             if error:
                 return SuiteRun(checks=[], error=error, notes=notes)
         options = _pytest_options(

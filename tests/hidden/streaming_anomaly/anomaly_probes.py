@@ -17,7 +17,8 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from solution import SlidingWindowDetector, TimeWindowDetector
+import solution
+from solution import SlidingWindowDetector
 
 from kata.verdicts import NotDecided
 
@@ -139,14 +140,14 @@ def _probe_l2_2() -> None:
 
 
 def _time(events: Sequence[tuple[float, float]], expected: Sequence[bool], *args: Any) -> None:
-    detector = TimeWindowDetector(*args)
+    detector = solution.TimeWindowDetector(*args)
     for (t, v), want in zip(events, expected, strict=True):
         _expect(detector.update(t, v), want, f"TimeWindowDetector{args!r} fed {list(events)!r}")
 
 
 def _probe_l3_1() -> None:
     for args in ((10.0,), (10.0, 3.0, 2), (100.0, 3.0, 3), (1.0, 3.0, 2), (100.0, 1.0, 3)):
-        TimeWindowDetector(*args)
+        solution.TimeWindowDetector(*args)
 
 
 def _probe_l3_3() -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import solution
 from anomaly_oracle import TimeOracle
 from anomaly_probes import rests_on
 from anomaly_support import (
@@ -27,7 +28,10 @@ from anomaly_support import (
 from hypothesis import example, given
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
-from solution import TimeWindowDetector
+
+# Level 3's class: a file graded at level 1 or 2 need not define it yet (these checks are then
+# deselected; at level 3 the runner refuses a file without it before any check runs).
+TimeWindowDetector: Any = getattr(solution, "TimeWindowDetector", None)
 
 horizons = st.sampled_from([1.0, 2.0, 2.5, 5.0, 10.0, 0.75])
 

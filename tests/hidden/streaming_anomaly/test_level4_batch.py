@@ -31,7 +31,9 @@ from anomaly_support import (
 )
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from solution import detect_batch
+
+# Level 4's function: a file graded at a lower level need not define it yet (see test_level3).
+detect_batch: Any = getattr(solution_module, "detect_batch", None)
 
 
 def _call(window: int, threshold: float, min_samples: int | None) -> str:
