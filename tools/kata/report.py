@@ -470,14 +470,15 @@ class Printer:
         """The slowest tests of the bug runs, when they made the runs slow."""
         if not tests.slowest or tests.reused:
             return
-        share = f" of the grade's {report.duration_s:.0f} s" if report.duration_s else ""
+        share = f", in a grade of {report.duration_s:.0f} s" if report.duration_s else ""
         self.line(
-            f"  your tests took {tests.bug_tests_s:.1f} s in the planted-bug runs{share}; "
-            "the slowest:"
+            f"  your tests ran {tests.bug_tests_s:.1f} s in all in the {tests.bugs_run} "
+            f"planted-bug runs (several run at once){share}; the slowest:"
         )
         for slow in tests.slowest:
+            runs = f"{slow.runs} run{'s' * (slow.runs != 1)}"
             self.line(
-                f"    {slow.name}: {slow.seconds_per_run:.2f} s per run, {slow.runs} runs, "
+                f"    {slow.name}: {slow.seconds_per_run:.2f} s per run, {runs}, "
                 f"{slow.total_s:.1f} s in all"
             )
 
