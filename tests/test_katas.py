@@ -8,6 +8,7 @@ The hidden suite runs exactly as it does for a learner: through the runner, in i
 from __future__ import annotations
 
 import ast
+import re
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -46,12 +47,13 @@ def failing(run: SuiteRun) -> list[Check]:
 
 
 def describe(checks: list[Check]) -> str:
-    return "\n".join(f"- {c.name} ({c.status}): {c.message[:300]}" for c in checks)
+    return "\n".join(f"- {c.name} {c.clauses} ({c.status}): {c.message[:300]}" for c in checks)
 
 
 @cache
 def bug_verdicts(kid: str) -> dict[str, SuiteRun]:
-    """Every planted bug of a kata run against the hidden suite, two at a time."""
+    """Every planted bug of a kata run against the whole hidden suite (not stopping at the first
+    failure, so that every check it makes fail is seen), two at a time."""
     source = kata(kid).reference.read_text(encoding="utf-8")
 
     timed = {
@@ -74,7 +76,6 @@ def bug_verdicts(kid: str) -> dict[str, SuiteRun]:
                 kata=kata(kid),
                 seed=SEED,
                 limits=LIMITS,
-                stop_at_first_failure=True,
                 markers=markers,
             )
 
@@ -167,6 +168,37 @@ def test_each_planted_bug_is_caught_by_the_hidden_suite(kid: str, bug: Bug) -> N
     assert not run.error, f"{bug.id} does not load: {run.error}"
     caught = [c for c in failing(run) if c.kind == "correctness" or bug.clause in c.clauses]
     assert caught, f"no check catches {bug.id}: {bug.description}"
+
+
+NOT_DECIDED = re.compile(r"^not decided: (L\d+\.\d+(?:, L\d+\.\d+)*) fails? first: ")
+
+
+def causes(check: Check) -> set[str] | None:
+    """The clauses a "not decided" check names as failing first (None for any other check).
+    A check that ran out of time is not decided either: it names no clause (empty set)."""
+    match = NOT_DECIDED.match(check.message)
+    if match:
+        return set(match.group(1).split(", "))
+    return set() if check.message.startswith("not decided:") else None
+
+
+def failing_clauses(run: SuiteRun) -> set[str]:
+    """The clauses of the checks that decided a failure (not the "not decided" ones)."""
+    return {c for check in failing(run) if causes(check) is None for c in check.clauses}
+
+
+@pytest.mark.parametrize(("kid", "bug"), planted(), ids=lambda v: getattr(v, "id", v))
+def test_a_planted_bug_fails_exactly_the_checks_of_its_clause(kid: str, bug: Bug) -> None:
+    """Verdicts point at the cause: every check a one-clause bug makes fail either cites that
+    clause or says "not decided: <that clause> fails first"."""
+    run = bug_verdicts(kid)[bug.id]
+    assert not run.error, run.error
+    assert failing_clauses(run) == {bug.clause}, describe(failing(run))
+    for check in run.checks:
+        named = causes(check)
+        assert named is None or named <= {bug.clause}, (
+            f"{check.name} names {named} as failing first, the bug breaks {bug.clause}"
+        )
 
 
 @pytest.mark.parametrize(("kid", "path"), alternatives(), ids=str)

@@ -1,10 +1,9 @@
-"""Verdicts point at the cause: a planted bug that breaks one clause fails only checks of that
-clause, every other check that it makes fail says "not decided: <that clause> fails first", and
-no check can be satisfied by an object that lies about equality.
+"""Verdicts point at the cause: a flaw at the TTL boundary fails the L1.5 checks and leaves the
+others not decided, the report leads with the cause and folds the rest, and no check can be
+satisfied by an object that lies about equality.
 
-Each bug runs against the whole hidden suite (not stopping at the first failure), as many at once
-as there are cores. Only recommendation_cache is covered so far; another kata joins by adding
-its id to PRECISE_KATAS once its checks establish their preconditions.
+That every planted bug of every kata fails exactly the checks of its clause is proved in
+test_katas.py, on the same runs that prove each bug caught.
 """
 
 from __future__ import annotations
@@ -15,18 +14,14 @@ import re
 import subprocess
 import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
 
-import pytest
-
 from kata.catalog import ROOT, Kata, load_kata
 from kata.grading import Check, SuiteRun, run_suite
-from kata.planted import Bug, load_bugs
+from kata.planted import load_bugs
 from kata.sandbox import Limits
 
-PRECISE_KATAS = ["recommendation_cache"]
 SEED = 0
 LIMITS = Limits(check_seconds=60, run_seconds=600)
 NOT_DECIDED = re.compile(r"^not decided: (L\d+\.\d+(?:, L\d+\.\d+)*) fails? first: ")
@@ -37,32 +32,30 @@ def kata(kid: str) -> Kata:
     return load_kata(kid, ROOT)
 
 
-def cost_clauses_measured(kid: str) -> set[str]:
-    return set(kata(kid).cost_clauses)
-
-
-def grade_text(kid: str, source: str, *, markers: str | None, level: int | None = None
-               ) -> SuiteRun:
+def grade_text(kid: str, source: str, *, markers: str | None, level: int | None = None) -> SuiteRun:
     with tempfile.TemporaryDirectory(prefix="kata-precision-") as tmp:
         path = Path(tmp) / "solution.py"
         path.write_text(source, encoding="utf-8")
-        return run_suite(kata(kid).hidden_suite, path, kata=kata(kid), seed=SEED, limits=LIMITS,
-                         markers=markers, level=level, shrink=False)
+        return run_suite(
+            kata(kid).hidden_suite,
+            path,
+            kata=kata(kid),
+            seed=SEED,
+            limits=LIMITS,
+            markers=markers,
+            level=level,
+            shrink=False,
+        )
 
 
 @cache
-def bug_runs(kid: str) -> dict[str, SuiteRun]:
-    """Every planted bug against the whole hidden suite, one per core."""
-    source = kata(kid).reference.read_text(encoding="utf-8")
-
-    def run(bug: Bug) -> SuiteRun:
-        # Timing checks run only for a bug of a cost clause: load cannot add a clause to the set.
-        markers = None if bug.clause in cost_clauses_measured(kid) else "not performance"
-        return grade_text(kid, bug.apply(source), markers=markers)
-
-    bugs = load_bugs(kata(kid).planted_bugs)
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        return dict(zip([b.id for b in bugs], pool.map(run, bugs), strict=True))
+def ttl_boundary_run() -> SuiteRun:
+    """The planted TTL-boundary flaw of recommendation_cache against the whole hidden suite."""
+    rc = kata("recommendation_cache")
+    bug = next(b for b in load_bugs(rc.planted_bugs) if b.id == "expiry-off-by-one")
+    return grade_text(
+        rc.id, bug.apply(rc.reference.read_text(encoding="utf-8")), markers="not performance"
+    )
 
 
 def causes(check: Check) -> set[str] | None:
@@ -76,33 +69,26 @@ def causes(check: Check) -> set[str] | None:
 
 def failing_clauses(run: SuiteRun) -> set[str]:
     """The clauses of the checks that decided a failure (not the "not decided" ones)."""
-    return {c for check in run.checks if not check.passed and causes(check) is None
-            for c in check.clauses}
+    return {
+        c
+        for check in run.checks
+        if not check.passed and causes(check) is None
+        for c in check.clauses
+    }
 
 
 def describe(run: SuiteRun) -> str:
-    return "\n".join(f"- {c.name} {c.clauses} ({c.status}): {c.message.splitlines()[0][:200]}"
-                     for c in run.checks if not c.passed)
+    return "\n".join(
+        f"- {c.name} {c.clauses} ({c.status}): {c.message.splitlines()[0][:200]}"
+        for c in run.checks
+        if not c.passed
+    )
 
 
-def single_clause_bugs() -> list[tuple[str, Bug]]:
-    return [(kid, bug) for kid in PRECISE_KATAS for bug in load_bugs(kata(kid).planted_bugs)]
-
-
-@pytest.mark.parametrize(("kid", "bug"), single_clause_bugs(), ids=lambda v: getattr(v, "id", v))
-def test_a_planted_bug_fails_exactly_the_checks_of_its_clause(kid: str, bug: Bug) -> None:
-    run = bug_runs(kid)[bug.id]
-    assert not run.error, run.error
-    assert failing_clauses(run) == {bug.clause}, describe(run)
-    for check in run.checks:
-        named = causes(check)
-        assert named is None or named <= {bug.clause}, (
-            f"{check.name} names {named} as failing first, the bug breaks {bug.clause}")
-
-
-def test_a_flaw_at_the_ttl_boundary_fails_the_l1_5_checks_and_leaves_the_others_not_decided(
-) -> None:
-    run = bug_runs("recommendation_cache")["expiry-off-by-one"]
+def test_a_flaw_at_the_ttl_boundary_fails_the_l1_5_checks_and_leaves_the_others_not_decided() -> (
+    None
+):
+    run = ttl_boundary_run()
     decided = [c for c in run.checks if not c.passed and causes(c) is None]
     assert decided and all(c.clauses == ["L1.5"] for c in decided), describe(run)
     knock_ons = [c for c in run.checks if not c.passed and causes(c) == {"L1.5"}]
@@ -113,11 +99,12 @@ def test_a_flaw_at_the_ttl_boundary_fails_the_l1_5_checks_and_leaves_the_others_
 
 
 def test_a_not_decided_check_is_an_error_cited_to_the_clause_that_fails_first() -> None:
-    run = bug_runs("recommendation_cache")["expiry-off-by-one"]
+    run = ttl_boundary_run()
     knock_ons = [c for c in run.checks if causes(c) == {"L1.5"}]
     assert knock_ons
-    assert all(c.status == "error" and c.kind == "correctness" and c.clauses == ["L1.5"]
-               for c in knock_ons), describe(run)
+    assert all(
+        c.status == "error" and c.kind == "correctness" and c.clauses == ["L1.5"] for c in knock_ons
+    ), describe(run)
 
 
 LIAR = '''
@@ -135,8 +122,9 @@ class _EqualToEverything:
 '''
 
 
-def test_a_cache_that_returns_an_object_equal_to_everything_for_a_miss_fails_an_l1_5_check(
-) -> None:
+def test_a_cache_that_returns_an_object_equal_to_everything_for_a_miss_fails_an_l1_5_check() -> (
+    None
+):
     source = kata("recommendation_cache").reference.read_text(encoding="utf-8")
     old = "            if entry is None or self._clock() >= entry.expires:\n                return None\n"
     assert source.count(old) == 1
@@ -147,7 +135,7 @@ def test_a_cache_that_returns_an_object_equal_to_everything_for_a_miss_fails_an_
     assert caught, describe(run)
 
 
-RAISES_NOT_DECIDED = '''
+RAISES_NOT_DECIDED = """
 import pytest
 from kata.verdicts import Breaks, NotDecided
 
@@ -165,7 +153,7 @@ def test_plain_failure() -> None:
 @pytest.mark.clause("L1.2", "L1.8")
 def test_random_calls() -> None:
     raise Breaks("L1.8", message="cache.invalidate('p3'): expected False, got True")
-'''
+"""
 
 
 def test_the_plugin_records_the_clauses_a_not_decided_check_or_a_failing_example_names(
@@ -174,16 +162,34 @@ def test_the_plugin_records_the_clauses_a_not_decided_check_or_a_failing_example
     (tmp_path / "test_it.py").write_text(RAISES_NOT_DECIDED)
     records = tmp_path / "records.jsonl"
     subprocess.run(
-        [sys.executable, "-m", "pytest", "test_it.py", "-q", "-p", "no:cacheprovider",
-         "-p", "kata.pytest_plugin", "--kata-results", str(records)],
-        cwd=tmp_path, capture_output=True, check=False, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "test_it.py",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "kata.pytest_plugin",
+            "--kata-results",
+            str(records),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        check=False,
+        timeout=60,
     )
-    results = {r["id"]: r for r in map(json.loads, records.read_text().splitlines())
-               if r.get("event") == "result"}
+    results = {
+        r["id"]: r
+        for r in map(json.loads, records.read_text().splitlines())
+        if r.get("event") == "result"
+    }
     undecided = results["test_it.py::test_reads_do_not_extend"]
     assert undecided["outcome"] == "undecided" and undecided["clauses"] == ["L1.5"]
     assert undecided["message"] == (
-        "not decided: L1.5 fails first: still fresh at exactly stored time + ttl")
+        "not decided: L1.5 fails first: still fresh at exactly stored time + ttl"
+    )
     assert undecided["where"] == ""
     plain = results["test_it.py::test_plain_failure"]
     assert plain["outcome"] == "failed" and "clauses" not in plain

@@ -35,9 +35,11 @@ def expect_error(make: object, error: type[BaseException], code: str) -> None:
     except error:
         return
     except Exception as other:
-        raise AssertionError(repro_message(
-            f"expected {error.__name__}, got {type(other).__name__}: {other}", snippet(code)
-        )) from other
+        raise AssertionError(
+            repro_message(
+                f"expected {error.__name__}, got {type(other).__name__}: {other}", snippet(code)
+            )
+        ) from other
     raise AssertionError(repro_message(f"expected {error.__name__}, got {made!r}", snippet(code)))
 
 
@@ -105,8 +107,11 @@ def test_a_key_past_the_last_virtual_node_wraps_around_to_the_first() -> None:
     beyond = [k for k in keys(400) if position(k) > last][:5]
     assert beyond, "the check found no key past the last virtual node"
     for key in beyond:
-        s.check_owner(key, why="past the last virtual node: the first one clockwise is the "
-                               "one with the smallest position")
+        s.check_owner(
+            key,
+            why="past the last virtual node: the first one clockwise is the "
+            "one with the smallest position",
+        )
 
 
 @pytest.mark.clause("L1.3")
@@ -117,11 +122,14 @@ def test_a_key_between_two_virtual_nodes_goes_to_the_next_one_clockwise() -> Non
 
 
 @pytest.mark.clause("L1.2", "L1.3")
-@given(nodes=st.lists(NODE_NAMES, min_size=1, max_size=5, unique=True),
-       probes=st.lists(KEY_NAMES, min_size=1, max_size=10),
-       vnodes=st.integers(min_value=1, max_value=4))
-def test_owner_matches_the_oracle_on_random_rings(nodes: list[str], probes: list[str],
-                                                  vnodes: int) -> None:
+@given(
+    nodes=st.lists(NODE_NAMES, min_size=1, max_size=5, unique=True),
+    probes=st.lists(KEY_NAMES, min_size=1, max_size=10),
+    vnodes=st.integers(min_value=1, max_value=4),
+)
+def test_owner_matches_the_oracle_on_random_rings(
+    nodes: list[str], probes: list[str], vnodes: int
+) -> None:
     s = ring_of(nodes, vnodes)
     for key in [*probes, *(f"{n}#{vnodes - 1}" for n in nodes)]:
         s.check_owner(key)
@@ -141,8 +149,12 @@ def test_a_single_node_owns_every_key() -> None:
 def test_a_key_exactly_at_a_virtual_node_belongs_to_that_virtual_node() -> None:
     s = ring_of(["edge-a", "edge-b", "edge-c"], vnodes=3)
     for node, i in itertools.product(["edge-a", "edge-b", "edge-c"], range(3)):
-        s.expect("owner", f"{node}#{i}", expected=node,
-                 why=f"the key {node}#{i} sits exactly on virtual node {i} of {node}")
+        s.expect(
+            "owner",
+            f"{node}#{i}",
+            expected=node,
+            why=f"the key {node}#{i} sits exactly on virtual node {i} of {node}",
+        )
 
 
 # L1.5 -----------------------------------------------------------------------------------------
@@ -170,10 +182,14 @@ def test_nodes_added_and_removed_before_leave_no_trace() -> None:
 
 
 @pytest.mark.clause("L1.5")
-@given(nodes=st.lists(NODE_NAMES, min_size=1, max_size=5, unique=True),
-       order=st.randoms(use_true_random=False), probes=st.lists(KEY_NAMES, max_size=8))
+@given(
+    nodes=st.lists(NODE_NAMES, min_size=1, max_size=5, unique=True),
+    order=st.randoms(use_true_random=False),
+    probes=st.lists(KEY_NAMES, max_size=8),
+)
 def test_any_history_leading_to_the_same_nodes_gives_the_same_answers(
-        nodes: list[str], order: object, probes: list[str]) -> None:
+    nodes: list[str], order: object, probes: list[str]
+) -> None:
     s = Scenario(2)
     shuffled = list(nodes)
     order.shuffle(shuffled)  # type: ignore[attr-defined]

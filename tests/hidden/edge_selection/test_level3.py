@@ -67,10 +67,15 @@ def test_asking_for_more_owners_than_nodes_returns_every_node_in_clockwise_order
 
 
 @pytest.mark.clause("L3.1")
-@given(count=st.integers(1, 6), vnodes=st.integers(1, 4), n=st.integers(1, 7),
-       probes=st.lists(st.text(alphabet="abcxyz019#-/ é片", max_size=6), min_size=1, max_size=8))
-def test_owners_match_the_oracle_on_random_rings(count: int, vnodes: int, n: int,
-                                                 probes: list[str]) -> None:
+@given(
+    count=st.integers(1, 6),
+    vnodes=st.integers(1, 4),
+    n=st.integers(1, 7),
+    probes=st.lists(st.text(alphabet="abcxyz019#-/ é片", max_size=6), min_size=1, max_size=8),
+)
+def test_owners_match_the_oracle_on_random_rings(
+    count: int, vnodes: int, n: int, probes: list[str]
+) -> None:
     s = ring_of([f"n{i}" for i in range(count)], vnodes)
     for key in probes:
         s.check_owners(key, n)
@@ -80,11 +85,19 @@ def test_owners_match_the_oracle_on_random_rings(count: int, vnodes: int, n: int
 
 
 @pytest.mark.clause("L3.2")
-@pytest.mark.parametrize(("key", "n", "error"), [
-    (5, 1, TypeError), (None, 2, TypeError), ("seg", "2", TypeError), ("seg", 1.0, TypeError),
-    ("seg", True, TypeError), ("seg", 0, ValueError), ("seg", -3, ValueError),
-    (5, 0, TypeError),
-])
+@pytest.mark.parametrize(
+    ("key", "n", "error"),
+    [
+        (5, 1, TypeError),
+        (None, 2, TypeError),
+        ("seg", "2", TypeError),
+        ("seg", 1.0, TypeError),
+        ("seg", True, TypeError),
+        ("seg", 0, ValueError),
+        ("seg", -3, ValueError),
+        (5, 0, TypeError),
+    ],
+)
 def test_owners_rejects_bad_arguments(key: object, n: object, error: type[Exception]) -> None:
     s = ring_of(NODES[:2])
     s.raises("owners", key, n, error=error)
@@ -113,8 +126,10 @@ def test_a_down_node_is_skipped_and_no_other_key_moves() -> None:
     for key in probes:
         got = s.check_owner(key, why="edge-b is down")
         if before[key] != "edge-b" and got != before[key]:
-            s.fail(f"ring.owner({key!r}) moved from {before[key]!r} to {got!r}: only keys of "
-                   "the down node may move")
+            s.fail(
+                f"ring.owner({key!r}) moved from {before[key]!r} to {got!r}: only keys of "
+                "the down node may move"
+            )
         s.check_owners(key, 3, why="edge-b is down")
 
 

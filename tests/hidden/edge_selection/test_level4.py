@@ -34,11 +34,18 @@ def test_a_load_factor_out_of_range_raises_value_error(factor: float) -> None:
     except ValueError:
         return
     except Exception as error:
-        raise AssertionError(repro_message(
-            f"expected ValueError, got {type(error).__name__}: {error}",
-            f"from solution import EdgeRing\nEdgeRing(4, {factor!r})")) from error
-    raise AssertionError(repro_message("expected ValueError, got a ring",
-                                       f"from solution import EdgeRing\nEdgeRing(4, {factor!r})"))
+        raise AssertionError(
+            repro_message(
+                f"expected ValueError, got {type(error).__name__}: {error}",
+                f"from solution import EdgeRing\nEdgeRing(4, {factor!r})",
+            )
+        ) from error
+    raise AssertionError(
+        repro_message(
+            "expected ValueError, got a ring",
+            f"from solution import EdgeRing\nEdgeRing(4, {factor!r})",
+        )
+    )
 
 
 @pytest.mark.clause("L4.1")
@@ -49,8 +56,9 @@ def test_a_load_factor_of_the_wrong_type_raises_type_error(factor: object) -> No
     except TypeError:
         return
     except Exception as error:
-        raise AssertionError(f"EdgeRing(4, {factor!r}): expected TypeError, got "
-                             f"{type(error).__name__}") from error
+        raise AssertionError(
+            f"EdgeRing(4, {factor!r}): expected TypeError, got {type(error).__name__}"
+        ) from error
     raise AssertionError(f"EdgeRing(4, {factor!r}): expected TypeError, got a ring")
 
 
@@ -102,18 +110,27 @@ def test_load_of_a_node_without_keys_is_zero_and_of_an_unknown_node_an_error() -
     s = ring_of(NODES[:2])
     s.expect("load", "edge-a", expected=0)
     s.raises("remove", "edge-z", error=KeyError)
-    s.raises("load", "edge-z", error=KeyError, why="edge-z is not on the ring (the failed "
-                                                    "remove changed nothing)")
+    s.raises(
+        "load",
+        "edge-z",
+        error=KeyError,
+        why="edge-z is not on the ring (the failed remove changed nothing)",
+    )
     s.raises("load", 5, error=TypeError)
     s.remove("edge-b")
     s.raises("load", "edge-b", error=KeyError, why="edge-b was removed")
 
 
 @pytest.mark.clause("L4.2")
-@given(factor=FACTORS, count=st.integers(1, 5), vnodes=st.integers(1, 3),
-       probes=st.lists(st.sampled_from(keys(25)), max_size=30))
-def test_assign_matches_the_oracle(factor: float, count: int, vnodes: int,
-                                   probes: list[str]) -> None:
+@given(
+    factor=FACTORS,
+    count=st.integers(1, 5),
+    vnodes=st.integers(1, 3),
+    probes=st.lists(st.sampled_from(keys(25)), max_size=30),
+)
+def test_assign_matches_the_oracle(
+    factor: float, count: int, vnodes: int, probes: list[str]
+) -> None:
     s = ring_of([f"n{i}" for i in range(count)], vnodes, factor)
     for key in probes:
         s.assign(key)
@@ -207,8 +224,7 @@ def test_a_node_that_leaves_moves_only_its_own_keys(leave: str) -> None:
 
 @pytest.mark.clause("L4.6")
 @pytest.mark.parametrize("leave", ["remove", "mark_down"])
-def test_the_keys_of_a_node_that_leaves_are_assigned_again_in_assignment_order(
-        leave: str) -> None:
+def test_the_keys_of_a_node_that_leaves_are_assigned_again_in_assignment_order(leave: str) -> None:
     s = ring_of(NODES, vnodes=2, load_factor=1)
     for key in keys(20):
         s.assign(key)
@@ -239,11 +255,20 @@ def test_the_keys_of_the_last_up_node_are_released_when_it_leaves(leave: str) ->
 
 
 @pytest.mark.clause("L4.5", "L4.6")
-@given(factor=FACTORS, vnodes=st.integers(1, 3), ops=st.lists(st.tuples(
-    st.sampled_from(["assign", "release", "remove", "mark_down", "mark_up", "add"]),
-    st.integers(0, 19)), max_size=40))
-def test_random_calls_match_the_oracle(factor: float, vnodes: int,
-                                       ops: list[tuple[str, int]]) -> None:
+@given(
+    factor=FACTORS,
+    vnodes=st.integers(1, 3),
+    ops=st.lists(
+        st.tuples(
+            st.sampled_from(["assign", "release", "remove", "mark_down", "mark_up", "add"]),
+            st.integers(0, 19),
+        ),
+        max_size=40,
+    ),
+)
+def test_random_calls_match_the_oracle(
+    factor: float, vnodes: int, ops: list[tuple[str, int]]
+) -> None:
     s = ring_of(NODES, vnodes, factor)
     for op, pick in ops:
         node, key = f"edge-{'abcdef'[pick % 6]}", f"seg-{pick}"
@@ -265,11 +290,20 @@ def test_random_calls_match_the_oracle(factor: float, vnodes: int,
 
 
 @pytest.mark.clause("L4.7")
-@given(factor=FACTORS, vnodes=st.integers(1, 3), ops=st.lists(st.tuples(
-    st.sampled_from(["assign", "assign", "assign", "remove", "mark_down"]),
-    st.integers(0, 39)), max_size=50))
-def test_no_up_node_holds_more_than_the_bound(factor: float, vnodes: int,
-                                              ops: list[tuple[str, int]]) -> None:
+@given(
+    factor=FACTORS,
+    vnodes=st.integers(1, 3),
+    ops=st.lists(
+        st.tuples(
+            st.sampled_from(["assign", "assign", "assign", "remove", "mark_down"]),
+            st.integers(0, 39),
+        ),
+        max_size=50,
+    ),
+)
+def test_no_up_node_holds_more_than_the_bound(
+    factor: float, vnodes: int, ops: list[tuple[str, int]]
+) -> None:
     s = ring_of([*NODES, "edge-e"], vnodes, factor)
     for op, pick in ops:
         node = [*NODES, "edge-e"][pick % 5]
@@ -282,8 +316,10 @@ def test_no_up_node_holds_more_than_the_bound(factor: float, vnodes: int,
         for each in up:
             got = s.call("load", each)
             if got > limit:
-                s.fail(f"ring.load({each!r}) is {got}, over the bound ceil({factor} * "
-                       f"{len(s.model.placed)} / {len(up)}) = {limit}")
+                s.fail(
+                    f"ring.load({each!r}) is {got}, over the bound ceil({factor} * "
+                    f"{len(s.model.placed)} / {len(up)}) = {limit}"
+                )
 
 
 @pytest.mark.clause("L4.7")
@@ -305,16 +341,21 @@ def run_threads(work: list[threading.Thread], what: str, snippet: str) -> None:
     for thread in work:
         thread.join(TIMEOUT)
         if thread.is_alive():
-            raise AssertionError(repro_message(f"{what}: a thread did not finish within "
-                                               f"{TIMEOUT:g} s (a deadlock?)", snippet))
+            raise AssertionError(
+                repro_message(
+                    f"{what}: a thread did not finish within {TIMEOUT:g} s (a deadlock?)", snippet
+                )
+            )
 
 
 @pytest.mark.clause("L4.8")
 def test_concurrent_assigns_of_one_key_agree_and_count_it_once() -> None:
     # Whatever the order the calls take effect in, the first places the key and the others
     # find it assigned (L4.3): every thread gets the same node and the key counts once.
-    snippet = ("from solution import EdgeRing\nring = EdgeRing(4, 1.25)\n"
-               "# add 4 nodes; 8 threads call ring.assign('hot') 200 times each")
+    snippet = (
+        "from solution import EdgeRing\nring = EdgeRing(4, 1.25)\n"
+        "# add 4 nodes; 8 threads call ring.assign('hot') 200 times each"
+    )
     for round_ in range(20):
         ring = EdgeRing(4, 1.25)
         for node in NODES:
@@ -323,25 +364,31 @@ def test_concurrent_assigns_of_one_key_agree_and_count_it_once() -> None:
         errors: list[BaseException] = []
         start = threading.Barrier(8)
 
-        def hammer(ring: EdgeRing = ring, got: list[str] = got,
-                   errors: list[BaseException] = errors, start: threading.Barrier = start,
-                   round_: int = round_) -> None:
+        def hammer(
+            ring: EdgeRing = ring,
+            got: list[str] = got,
+            errors: list[BaseException] = errors,
+            start: threading.Barrier = start,
+            round_: int = round_,
+        ) -> None:
             try:
                 start.wait(TIMEOUT)
                 got.extend(ring.assign(f"hot-{round_}") for _ in range(200))
             except BaseException as error:
                 errors.append(error)
 
-        run_threads([threading.Thread(target=hammer, daemon=True) for _ in range(8)],
-                    "8 threads assigning one key", snippet)
+        run_threads(
+            [threading.Thread(target=hammer, daemon=True) for _ in range(8)],
+            "8 threads assigning one key",
+            snippet,
+        )
         if errors:
             raise AssertionError(repro_message(f"assign raised {errors[0]!r}", snippet))
         if len(set(got)) != 1:
             raise AssertionError(repro_message(f"one key was put on {sorted(set(got))}", snippet))
         total = sum(ring.load(node) for node in NODES)
         if total != 1:
-            raise AssertionError(repro_message(f"the loads add up to {total}, expected 1",
-                                               snippet))
+            raise AssertionError(repro_message(f"the loads add up to {total}, expected 1", snippet))
 
 
 @pytest.mark.clause("L4.8")
@@ -349,9 +396,11 @@ def test_concurrent_calls_keep_every_key_counted_once_and_within_the_bound() -> 
     # Only assigns of new keys: in every order they can take effect in, m only grows, so no
     # bound ever decreases and each node stayed within the bound of the call that filled it,
     # hence within the final bound; and every key is on exactly the node assign returned.
-    snippet = ("from solution import EdgeRing\nring = EdgeRing(3, 1.25)\n"
-               "# add 5 nodes; 4 threads assign 300 distinct keys each while 2 threads call "
-               "owner and owners")
+    snippet = (
+        "from solution import EdgeRing\nring = EdgeRing(3, 1.25)\n"
+        "# add 5 nodes; 4 threads assign 300 distinct keys each while 2 threads call "
+        "owner and owners"
+    )
     ring = EdgeRing(3, 1.25)
     nodes = [*NODES, "edge-e"]
     for node in nodes:
@@ -380,8 +429,11 @@ def test_concurrent_calls_keep_every_key_counted_once_and_within_the_bound() -> 
     for thread in readers:
         thread.start()
     try:
-        run_threads([threading.Thread(target=assigner, args=(w,), daemon=True) for w in range(4)],
-                    "4 threads assigning keys", snippet)
+        run_threads(
+            [threading.Thread(target=assigner, args=(w,), daemon=True) for w in range(4)],
+            "4 threads assigning keys",
+            snippet,
+        )
     finally:
         done.set()
     for thread in readers:
@@ -394,12 +446,19 @@ def test_concurrent_calls_keep_every_key_counted_once_and_within_the_bound() -> 
     limit = math.ceil(1.25 * len(placed) / len(nodes))
     loads = {node: ring.load(node) for node in nodes}
     if sum(loads.values()) != len(placed) or max(loads.values()) > limit:
-        raise AssertionError(repro_message(
-            f"loads {loads} for {len(placed)} keys: expected them to add up to {len(placed)} "
-            f"and none over ceil(1.25 * {len(placed)} / 5) = {limit}", snippet))
+        raise AssertionError(
+            repro_message(
+                f"loads {loads} for {len(placed)} keys: expected them to add up to {len(placed)} "
+                f"and none over ceil(1.25 * {len(placed)} / 5) = {limit}",
+                snippet,
+            )
+        )
     for node in nodes:
         mine = sum(1 for holder in placed.values() if holder == node)
         if loads[node] != mine:
-            raise AssertionError(repro_message(
-                f"ring.load({node!r}) is {loads[node]}, but assign returned it for {mine} keys",
-                snippet))
+            raise AssertionError(
+                repro_message(
+                    f"ring.load({node!r}) is {loads[node]}, but assign returned it for {mine} keys",
+                    snippet,
+                )
+            )

@@ -74,15 +74,24 @@ def ring_of(virtual_nodes: int, vnodes: int = VNODES) -> EdgeRing:
     return ring
 
 
-def check_growth(setup: Callable[[int], Callable[[], int]], sizes: tuple[int, int],
-                 limit: float, what: str, snippet: str) -> None:
+def check_growth(
+    setup: Callable[[int], Callable[[], int]],
+    sizes: tuple[int, int],
+    limit: float,
+    what: str,
+    snippet: str,
+) -> None:
     small, large = sizes
     result = judge_growth(setup, small, large, limit, rounds=ROUNDS, attempts=ATTEMPTS)
     if not result.passed:
-        raise AssertionError(repro_message(
-            f"{what}: expected the cost per call on {large:,} virtual nodes to stay below "
-            f"{limit:g}x the cost on {small:,} (median of {ROUNDS} alternating rounds, measured "
-            f"up to {ATTEMPTS} times), got {result.describe()}", snippet))
+        raise AssertionError(
+            repro_message(
+                f"{what}: expected the cost per call on {large:,} virtual nodes to stay below "
+                f"{limit:g}x the cost on {small:,} (median of {ROUNDS} alternating rounds, measured "
+                f"up to {ATTEMPTS} times), got {result.describe()}",
+                snippet,
+            )
+        )
 
 
 def owner_workload(size: int) -> Callable[[], int]:
@@ -111,19 +120,23 @@ def change_workload(size: int) -> Callable[[], int]:
 @pytest.mark.performance
 @pytest.mark.clause("L2.5")
 def test_owner_cost_grows_with_the_log_of_the_virtual_nodes() -> None:
-    snippet = SNIPPET.format(small=OWNER_SIZES[0], large=OWNER_SIZES[1],
-                             vnodes="virtual_nodes // 8", calls=2_000,
-                             operation="ring.owner(f'seg-{n}')")
+    snippet = SNIPPET.format(
+        small=OWNER_SIZES[0],
+        large=OWNER_SIZES[1],
+        vnodes="virtual_nodes // 8",
+        calls=2_000,
+        operation="ring.owner(f'seg-{n}')",
+    )
     check_growth(owner_workload, OWNER_SIZES, OWNER_LIMIT, "owner", snippet)
 
 
 @pytest.mark.performance
 @pytest.mark.clause("L2.6")
 def test_add_and_remove_cost_no_more_than_v_log_v() -> None:
-    snippet = CHANGE_SNIPPET.format(small=CHANGE_SIZES[0], large=CHANGE_SIZES[1], vnodes=VNODES,
-                                    nodes=BASE_NODES)
-    check_growth(change_workload, CHANGE_SIZES, CHANGE_LIMIT, "add then remove of a node",
-                 snippet)
+    snippet = CHANGE_SNIPPET.format(
+        small=CHANGE_SIZES[0], large=CHANGE_SIZES[1], vnodes=VNODES, nodes=BASE_NODES
+    )
+    check_growth(change_workload, CHANGE_SIZES, CHANGE_LIMIT, "add then remove of a node", snippet)
 
 
 def main(times: int) -> None:
@@ -133,17 +146,21 @@ def main(times: int) -> None:
         PYTHONPATH=solutions/edge_selection:tests/hidden/edge_selection \\
             .venv/bin/python tests/hidden/edge_selection/test_performance.py 10
     """
-    checks = {"owner": (owner_workload, OWNER_SIZES, OWNER_LIMIT),
-              "add+remove": (change_workload, CHANGE_SIZES, CHANGE_LIMIT)}
+    checks = {
+        "owner": (owner_workload, OWNER_SIZES, OWNER_LIMIT),
+        "add+remove": (change_workload, CHANGE_SIZES, CHANGE_LIMIT),
+    }
     for name, (workload, (small, large), limit) in checks.items():
         verdicts = []
         for _ in range(times):
             result = judge_growth(workload, small, large, limit, rounds=ROUNDS, attempts=ATTEMPTS)
             verdicts.append(result.ratio)
             print(f"{name}: {result.describe()}", flush=True)
-        print(f"{name}: verdict ratio over {times} runs: lowest {min(verdicts):.2f}, median "
-              f"{statistics.median(verdicts):.2f}, highest {max(verdicts):.2f} (limit {limit:g})",
-              flush=True)
+        print(
+            f"{name}: verdict ratio over {times} runs: lowest {min(verdicts):.2f}, median "
+            f"{statistics.median(verdicts):.2f}, highest {max(verdicts):.2f} (limit {limit:g})",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

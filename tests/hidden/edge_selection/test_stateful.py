@@ -109,7 +109,7 @@ class LoadRules(FailoverRules):
             self.s.check_loads()
 
 
-@pytest.mark.clause("L1.2", "L1.3", "L1.5", "L1.6", "L1.8")
+@pytest.mark.clause("L1.2", "L1.3", "L1.4", "L1.5", "L1.6", "L1.8")
 def test_random_adds_and_removes_behave_like_the_oracle() -> None:
     run_state_machine_as_test(RingRules)
 
