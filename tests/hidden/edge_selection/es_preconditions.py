@@ -582,10 +582,14 @@ def narrow(
     """A check of several clauses failed on an example whose expected answer `clause` gives:
     raise NotDecided when a clause that answer rests on (`needs`, by default what a check of
     `clause` rests on) fails first (Breaks when those are all cited), else Breaks naming
-    `clause`."""
+    `clause`. When `clause` holds its probe but another clause the check cites (or rests on)
+    fails its own, that one is the cause: the rule that gave the answer is only where the flaw
+    showed (a duplicate add that changed the ring shows in a lookup of the weights' rule)."""
     rests = list(needs) if needs is not None else list(DEPENDS.get(clause, ()))
     roots = [*rests, *([] if clause in cited else [clause])]
     failing = [c for c in closure(roots) if (c != clause or c not in cited) and broken(c)]
+    if not failing and not broken(clause):
+        failing = [c for c in closure([*cited, *rests]) if c != clause and broken(c)]
     if failing and not set(failing) <= set(cited):
         raise NotDecided(*failing, reason=_reason(failing, failure)) from failure
     breaks = Breaks(*(failing or [clause]), message=str(failure))

@@ -105,6 +105,17 @@ def test_the_bound_counts_the_key_being_placed() -> None:
         s.check_loads()
 
 
+@pytest.mark.clause("L4.2")
+def test_the_bound_counts_only_the_up_nodes() -> None:
+    # Three nodes, one of them down, load factor 1: u is 2, so the bound is ceil(m / 2); counted
+    # with the down node it would be ceil(m / 3), and the two up nodes would be full at m = 3.
+    s = ring_of(["edge-a", "edge-b", "edge-c"], vnodes=2, load_factor=1)
+    s.mark_down("edge-c")
+    for key in keys(12):
+        s.assign(key)
+        s.check_loads()
+
+
 @pytest.mark.clause("L1.6", "L4.2")
 def test_load_of_a_node_without_keys_is_zero_and_of_an_unknown_node_an_error() -> None:
     s = ring_of(NODES[:2])
