@@ -431,7 +431,8 @@ def test_the_slowest_tests_of_the_bug_runs_are_named_with_their_time_per_run(
     result = grade_user_tests(kata, tests, seed=1)
     slowest = result.slowest
     assert slowest and slowest[0].name == "a slow one", slowest
-    assert slowest[0].runs == 2 and slowest[0].seconds_per_run >= 0.5
+    # a sleep of 0.5 s, timed by the run that reports it: allow a little for how it is timed
+    assert slowest[0].runs == 2 and slowest[0].seconds_per_run >= 0.45
     assert slowest[0].total_s == pytest.approx(slowest[0].runs * slowest[0].seconds_per_run)
 
 

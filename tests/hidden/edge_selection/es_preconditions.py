@@ -64,7 +64,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "L1.3": ("L1.2", "L1.5"),
     "L1.4": ("L1.2", "L1.3", "L1.5"),
     "L2.1": BASE,
-    "L2.2": ("L1.8",),
+    "L2.2": ("L1.6", "L1.8"),
     "L2.3": ("L1.5",),
     "L2.4": ("L1.5",),
     "L3.1": BASE,
@@ -284,6 +284,14 @@ def probe_weight_checks() -> None:
     _expect("x" not in ring, "a rejected add put the node on the ring")
     ring.add("x", 1.5)
     _expect("x" in ring, "add('x', 1.5) did not put x on the ring")
+    # a node already on the ring added again with another weight: rejected, and nothing changes
+    # (compared with the ring's own answers, so whatever the hash or the walk)
+    probes = _keys(60)
+    before = _owners(ring, probes)
+    _raises(ValueError, "add('a', 2) of a node on the ring", ring.add, "a", 2)
+    after = _owners(ring, probes)
+    changed = [k for k in probes if after[k] != before[k]]
+    _expect(not changed, f"the rejected add('a', 2) changed owner({changed[:1]})")
 
 
 def probe_add_moves() -> None:

@@ -4,6 +4,7 @@ call sequence as code you can run."""
 from __future__ import annotations
 
 import pytest
+from es_preconditions import BASE
 from es_support import Scenario
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -115,15 +116,21 @@ def test_random_adds_and_removes_behave_like_the_oracle() -> None:
 
 
 @pytest.mark.clause("L2.1", "L2.3", "L2.4")
+# its rules also make rejected adds, of nodes of any weight (L1.6, L2.2)
+@pytest.mark.needs(*BASE, "L1.6", "L1.8", "L2.2")
 def test_random_calls_with_weights_behave_like_the_oracle() -> None:
     run_state_machine_as_test(WeightedRules)
 
 
 @pytest.mark.clause("L3.1", "L3.3", "L3.4")
+# its rules are those of the levels below too (weights, rejected adds, moves of keys)
+@pytest.mark.needs(*BASE, "L1.6", "L1.8", "L2.1", "L2.2", "L2.3", "L2.4")
 def test_random_calls_with_replicas_and_failover_behave_like_the_oracle() -> None:
     run_state_machine_as_test(FailoverRules)
 
 
 @pytest.mark.clause("L4.2", "L4.3", "L4.4", "L4.5", "L4.6")
+# its rules are those of the levels below too (weights, rejected adds, replicas, failover)
+@pytest.mark.needs(*BASE, "L1.6", "L1.8", "L2.1", "L2.2", "L2.3", "L2.4", "L3.1", "L3.3", "L3.4")
 def test_random_calls_with_assignments_behave_like_the_oracle() -> None:
     run_state_machine_as_test(LoadRules)
