@@ -8,7 +8,6 @@ The hidden suite runs exactly as it does for a learner: through the runner, in i
 from __future__ import annotations
 
 import ast
-import re
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -16,6 +15,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from verdict_sets import causes, failing_clauses
 
 from kata import quality
 from kata.bench import load
@@ -168,23 +168,6 @@ def test_each_planted_bug_is_caught_by_the_hidden_suite(kid: str, bug: Bug) -> N
     assert not run.error, f"{bug.id} does not load: {run.error}"
     caught = [c for c in failing(run) if c.kind == "correctness" or bug.clause in c.clauses]
     assert caught, f"no check catches {bug.id}: {bug.description}"
-
-
-NOT_DECIDED = re.compile(r"^not decided: (L\d+\.\d+(?:, L\d+\.\d+)*) fails? first: ")
-
-
-def causes(check: Check) -> set[str] | None:
-    """The clauses a "not decided" check names as failing first (None for any other check).
-    A check that ran out of time is not decided either: it names no clause (empty set)."""
-    match = NOT_DECIDED.match(check.message)
-    if match:
-        return set(match.group(1).split(", "))
-    return set() if check.message.startswith("not decided:") else None
-
-
-def failing_clauses(run: SuiteRun) -> set[str]:
-    """The clauses of the checks that decided a failure (not the "not decided" ones)."""
-    return {c for check in failing(run) if causes(check) is None for c in check.clauses}
 
 
 @pytest.mark.parametrize(("kid", "bug"), planted(), ids=lambda v: getattr(v, "id", v))

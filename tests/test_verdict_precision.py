@@ -10,21 +10,21 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
 from functools import cache
 from pathlib import Path
 
+from verdict_sets import causes
+
 from kata.catalog import ROOT, Kata, load_kata
-from kata.grading import Check, SuiteRun, run_suite
+from kata.grading import SuiteRun, run_suite
 from kata.planted import load_bugs
 from kata.sandbox import Limits
 
 SEED = 0
 LIMITS = Limits(check_seconds=60, run_seconds=600)
-NOT_DECIDED = re.compile(r"^not decided: (L\d+\.\d+(?:, L\d+\.\d+)*) fails? first: ")
 
 
 @cache
@@ -56,25 +56,6 @@ def ttl_boundary_run() -> SuiteRun:
     return grade_text(
         rc.id, bug.apply(rc.reference.read_text(encoding="utf-8")), markers="not performance"
     )
-
-
-def causes(check: Check) -> set[str] | None:
-    """The clauses a "not decided" check names as failing first (None for any other check).
-    A check that ran out of time is not decided either: it names no clause (empty set)."""
-    match = NOT_DECIDED.match(check.message)
-    if match:
-        return set(match.group(1).split(", "))
-    return set() if check.message.startswith("not decided:") else None
-
-
-def failing_clauses(run: SuiteRun) -> set[str]:
-    """The clauses of the checks that decided a failure (not the "not decided" ones)."""
-    return {
-        c
-        for check in run.checks
-        if not check.passed and causes(check) is None
-        for c in check.clauses
-    }
 
 
 def describe(run: SuiteRun) -> str:
