@@ -156,7 +156,8 @@ def graded_api(kata: Kata, level: int | None) -> dict[str, list[str]]:
     """Export -> its public methods, as the stub declares them, limited to the names levels
     1..`level` introduce (manifest ``level_api``; every name for None or without one): a grade of
     level 1 neither requires nor mentions a name of a later level."""
-    api = {name: public_api(kata.stub).get(name, []) for name in kata.exports}
+    declared = public_api(kata.stub)
+    api = {name: declared.get(name, []) for name in kata.exports}
     if level is None or not kata.level_api:
         return api
     known = {n for names in kata.level_api for n in names}
