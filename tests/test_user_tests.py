@@ -408,6 +408,16 @@ def test_the_tests_that_caught_bugs_are_kept_to_run_first_next_time(
     assert all(test.startswith("test_mine.py::") for test in hints["catchers"].values())
 
 
+def test_kata_grade_keeps_the_catchers_under_the_learners_path_not_the_graded_copy(
+    toy_root: Path, tmp_path: Path, kata_home: Path
+) -> None:
+    # `kata grade` grades a copy of the test file in a folder of its own; the next grade of the
+    # same file must find which tests caught which bug, so they are kept under its own path.
+    grade_tests(toy_root, THOROUGH, tmp_path)
+    hints = RunCache(kata_home / "cache").hints(f"toy\0{(tmp_path / 'test_mine.py').resolve()}")
+    assert set(hints.get("catchers", {})) == {"reset-returns-new-total", "starts-at-one"}
+
+
 def test_first_runs_the_named_checks_before_the_others(toy_root: Path) -> None:
     kata = load_kata("toy", toy_root)
     seen: list[str] = []

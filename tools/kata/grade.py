@@ -218,6 +218,7 @@ class _Job:
                 level=self.level,
                 cache_dir=self.tests_cache,
                 fresh=self.fresh,
+                origin=Path(self.tests_label) if self.tests_label else None,
             )
         return _SideRuns(
             pool.submit(quality.ruff, self.solution) if quality_on else None,

@@ -190,11 +190,14 @@ def grade_user_tests(
     workers: int | None = None,
     cache_dir: Path | None = None,
     fresh: bool = False,
+    origin: Path | None = None,
 ) -> UserTests:
     """Run the learner's `tests` against the reference, each planted bug of levels 1..`level`
     (every bug for None) and `solution`; tests that fail on the reference are set aside for the
     bug runs and earn no credit. With `cache_dir`, the runs on the reference and the bugs are
-    reused from an earlier grade with the same inputs (not with `fresh`) and kept for the next.
+    reused from an earlier grade with the same inputs (not with `fresh`) and kept for the next;
+    which test caught each bug is kept by kata and `origin` (the learner's own path of the file,
+    when `tests` is a copy of it), for the order of the next grade's bug runs.
     Cost: up to 2 + (number of bugs) runs of the file, `workers` at once; 1 run when reused."""
     result = UserTests(file=str(tests))
     run_tests = functools.partial(
@@ -220,7 +223,7 @@ def grade_user_tests(
             mine.cancel()
             return result
         phase = time.monotonic()
-        job = _Job(kata, tests, bugs, run_tests, cache, key)
+        job = _Job(kata, origin or tests, bugs, run_tests, cache, key)
         verdicts, ran = _bug_runs(job, reference, stored.get("bugs", {}), pool)
         solution_run = mine.result()
     result.phases["your tests on the planted bugs and your solution"] = time.monotonic() - phase
@@ -280,7 +283,8 @@ class _Job:
     """What every part of one grade of the learner's tests shares."""
 
     kata: Kata
-    tests: Path
+    origin: Path
+    """The learner's test file where they keep it (not the grade's copy of it)."""
     bugs: list[Bug]
     run_tests: Callable[..., SuiteRun]
     cache: RunCache
@@ -289,7 +293,7 @@ class _Job:
     @property
     def hints_name(self) -> str:
         """Where the hints of this test file are kept (by kata and path, not by content)."""
-        return f"{self.kata.id}\0{self.tests.resolve()}"
+        return f"{self.kata.id}\0{self.origin.resolve()}"
 
 
 def _bug_runs(
