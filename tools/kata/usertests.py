@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import os
-import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -33,15 +32,13 @@ from kata.errors import KataError
 from kata.grading import SuiteRun, run_suite
 from kata.model import SlowTest
 from kata.planted import Bug, load_bugs
+from kata.reach import Prior
 from kata.report import UserTests
 from kata.sandbox import DEFAULT_LIMITS, Limits, stopping
 
 USER_PROFILE = "quick"
 SLOW_TEST_SECONDS = 0.2
 """A test that took at least this long in a bug run is counted among the slow ones."""
-FIRST_CATCHER_SECONDS = 0.5
-"""A test that caught another bug runs first in a bug run only if it took less than this on the
-reference (a slow test tried first in every run would cost more than it saves)."""
 SLOWEST_SHOWN = 5
 ORDER_STEP_SECONDS = 0.25
 """Tests whose times on the reference differ by less than this keep their file order."""
@@ -136,47 +133,28 @@ def _slowest(verdicts: Mapping[str, Mapping[str, Any]], names: Mapping[str, str]
 class _Order:
     """The order of the tests in each bug run (a run stops at its first failing test, so this
     decides what a caught bug costs, never whether it is caught): first the test that caught
-    this bug in the previous grade of the file, then the other tests that caught bugs (in that
-    grade or in this one so far, bugs of the same level first), then every other test, quick
-    ones before slow ones (by their time on the reference, in steps of ORDER_STEP_SECONDS, file
-    order within a step). Example-based tests always run before property-based ones, and only
-    example-based tests quick on the reference are moved ahead, so "caught only by a
-    property-based test" keeps its meaning."""
+    this bug in the previous grade of the file, then the others by `Prior` (those likely to
+    catch it first), quick ones before slow ones among equals (by their time on the reference,
+    in steps of ORDER_STEP_SECONDS), file order last. Example-based tests always run before
+    property-based ones (the test that caught the bug before runs first only if it is
+    example-based), so "caught only by a property-based test" keeps its meaning."""
 
-    def __init__(self, previous: Mapping[str, str], reference: list[dict[str, Any]]) -> None:
+    def __init__(self, previous: Mapping[str, str], reference: list[dict[str, Any]], prior: Prior):
         self.previous = dict(previous)
-        self.movable = {
-            c["id"]
-            for c in reference
-            if c["passed"] and not c["property"] and c["seconds"] < FIRST_CATCHER_SECONDS
-        }
-        decided = [c for c in reference if c["passed"]]
-        self.rest = [
-            c["id"]
-            for c in sorted(
-                decided, key=lambda c: (c["property"], c["seconds"] // ORDER_STEP_SECONDS)
-            )
-        ]
-        self.found: dict[str, str] = {}
-        self._lock = threading.Lock()
+        self.decided = [c for c in reference if c["passed"]]
+        self.movable = {c["id"] for c in self.decided if not c["property"]}
+        self.prior = prior
 
-    def first(self, bug: Bug, levels: Mapping[str, int]) -> list[str]:
-        with self._lock:
-            catchers = {**self.previous, **self.found}
-        own = [catchers[bug.id]] if bug.id in catchers else []
-        others = sorted(
-            (b for b in catchers if b != bug.id), key=lambda b: levels.get(b) != bug.level
+    def first(self, bug: Bug, planted: str) -> list[str]:
+        """The test ids of `bug`'s run (`planted`: the reference with its edits), in order."""
+        likely = self.prior.rank(planted, bug.clause)
+        ranked = sorted(
+            self.decided,
+            key=lambda c: (c["property"], likely(c["id"]), c["seconds"] // ORDER_STEP_SECONDS),
         )
-        ahead = [
-            cid
-            for cid in dict.fromkeys([*own, *(catchers[b] for b in others)])
-            if cid in self.movable
-        ]
-        return list(dict.fromkeys([*ahead, *self.rest]))
-
-    def caught(self, bug: Bug, test: str) -> None:
-        with self._lock:
-            self.found[bug.id] = test
+        own = self.previous.get(bug.id, "")
+        ahead = [own] if own in self.movable else []
+        return list(dict.fromkeys([*ahead, *(c["id"] for c in ranked)]))
 
 
 def grade_user_tests(
@@ -207,6 +185,7 @@ def grade_user_tests(
     bugs = bugs_for_level(kata, level)
     result.bugs_total = len(bugs)
     try:
+        source = tests.read_text(encoding="utf-8", errors="replace")
         key = runs_key(
             tests, kata.reference, kata.planted_bugs, seed=seed, options=_options(limits)
         )
@@ -223,7 +202,7 @@ def grade_user_tests(
             mine.cancel()
             return result
         phase = time.monotonic()
-        job = _Job(kata, origin or tests, bugs, run_tests, cache, key)
+        job = _Job(kata, origin or tests, source, bugs, run_tests, cache, key)
         verdicts, ran = _bug_runs(job, reference, stored.get("bugs", {}), pool)
         solution_run = mine.result()
     result.phases["your tests on the planted bugs and your solution"] = time.monotonic() - phase
@@ -285,6 +264,8 @@ class _Job:
     kata: Kata
     origin: Path
     """The learner's test file where they keep it (not the grade's copy of it)."""
+    source: str
+    """The text of the test file graded."""
     bugs: list[Bug]
     run_tests: Callable[..., SuiteRun]
     cache: RunCache
@@ -312,28 +293,26 @@ def _bug_runs(
     if len(left_out) == len(checks):
         return {}, False  # no test is left to earn credit
     source = kata.reference.read_text(encoding="utf-8")
-    order = _Order(hints.get("catchers", {}), checks)
-    levels = {bug.id: bug.level for bug in bugs}
+    prior = Prior(source, job.source, [c["id"] for c in checks], kata.clauses, kata.cost_clauses)
+    order = _Order(hints.get("catchers", {}), checks, prior)
 
     def bug_key(bug: Bug) -> str:
         return digest(bug.id, *left_out)
 
     def verdict(bug: Bug) -> dict[str, Any]:
+        text = bug.apply(source)
         with scratch.folder("bug") as tmp:
             planted = Path(tmp) / "solution.py"
-            planted.write_text(bug.apply(source), encoding="utf-8")
+            planted.write_text(text, encoding="utf-8")
             run = run_tests(
                 planted,
                 deselect=left_out,
                 stop_at_first_failure=True,
                 shrink=False,
-                first=order.first(bug, levels),
+                first=order.first(bug, text),
                 plain_asserts=True,
             )
-        found = _bug_verdict(run)
-        if found["by"] and found["how"] == "example":
-            order.caught(bug, found["by"])
-        return found
+        return _bug_verdict(run)
 
     todo = [bug for bug in bugs if bug_key(bug) not in stored]
     fresh = dict(zip((bug_key(b) for b in todo), pool.map(verdict, todo), strict=True))
