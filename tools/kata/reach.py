@@ -129,7 +129,7 @@ def reached(reference: str, changed: Names) -> Names:
     return frozenset(names)
 
 
-def test_names(source: str) -> dict[str, Names] | None:
+def names_used_by_tests(source: str) -> dict[str, Names] | None:
     """For each test of a test module, the names it uses with those of the module-level
     functions, classes and fixtures it names, to a fixed point; None when the module does not
     parse. Keys: ``name`` for a test function, ``Class::name`` for a test method, ``Class``
@@ -169,7 +169,7 @@ def _close(used: set[str], helpers: Mapping[str, set[str]]) -> set[str]:
     return seen
 
 
-def test_reaches(nodeid: str, tests: Mapping[str, Names], names: Names) -> bool:
+def reaches(nodeid: str, tests: Mapping[str, Names], names: Names) -> bool:
     """Whether the test `nodeid` (``file::[Class::]name[params]``) may reach code named by
     `names` (see `reached`); a test not found in `tests` may."""
     used = _lookup(nodeid, tests)
@@ -177,7 +177,7 @@ def test_reaches(nodeid: str, tests: Mapping[str, Names], names: Names) -> bool:
 
 
 def _lookup(nodeid: str, tests: Mapping[str, Names]) -> Names | None:
-    """The names the test `nodeid` uses (see `test_names`); None when it was not found."""
+    """The names the test `nodeid` uses (see `names_used_by_tests`); None: not found."""
     path = nodeid.split("::", 1)[-1].split("[", 1)[0]
     for key in (path, path.split("::", 1)[0]):
         if key in tests:
@@ -208,7 +208,7 @@ class Prior:
     _rarity: dict[str, float] = field(init=False)
 
     def __post_init__(self) -> None:
-        self._tests = test_names(self.tests_source) or {}
+        self._tests = names_used_by_tests(self.tests_source) or {}
         counts: dict[str, int] = {}
         for nodeid in self.nodeids:
             for word in _test_words(nodeid):
@@ -227,9 +227,9 @@ class Prior:
 
         def key(nodeid: str) -> tuple[bool, bool, float]:
             used = _lookup(nodeid, self._tests)
-            reaches = names is None or used is None or bool(used & names)
+            near = names is None or used is None or bool(used & names)
             times = timed and used is not None and bool(used & TIMERS)
             likeness = sum(self._rarity.get(w, 0.0) for w in _test_words(nodeid) & wanted)
-            return (not reaches, not times, -likeness)
+            return (not near, not times, -likeness)
 
         return key
