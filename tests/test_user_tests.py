@@ -10,17 +10,19 @@ import re
 import signal
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from kata.bugcache import RunCache
-from kata.catalog import kata_ids, load_kata
+from kata.catalog import Kata, kata_ids, load_kata
 from kata.cli import main
 from kata.grading import run_suite
+from kata.planted import load_bugs
 from kata.report import UserTests
 from kata.sandbox import Limits
-from kata.usertests import grade_user_tests
+from kata.usertests import _longest_first, grade_user_tests
 
 THOROUGH = """
 from solution import RunningTotal
@@ -416,6 +418,20 @@ def test_kata_grade_keeps_the_catchers_under_the_learners_path_not_the_graded_co
     grade_tests(toy_root, THOROUGH, tmp_path)
     hints = RunCache(kata_home / "cache").hints(f"toy\0{(tmp_path / 'test_mine.py').resolve()}")
     assert set(hints.get("catchers", {})) == {"reset-returns-new-total", "starts-at-one"}
+
+
+def test_the_bug_runs_that_took_longest_start_first_and_cost_clause_bugs_when_unknown(
+    toy_root: Path,
+) -> None:
+    kata = load_kata("toy", toy_root)
+    bugs = load_bugs(kata.planted_bugs)
+    assert [b.id for b in bugs] == ["reset-returns-new-total", "starts-at-one"]
+    def started(seconds: dict[str, float], kata: Kata) -> list[str]:
+        return [b.id for b in _longest_first(bugs, seconds, kata)]
+
+    assert started({"starts-at-one": 2.0}, kata) == ["starts-at-one", "reset-returns-new-total"]
+    assert started({}, replace(kata, cost_clauses=("L1.2",)))[0] == "starts-at-one"
+    assert started({}, kata) == [b.id for b in bugs]
 
 
 def test_first_runs_the_named_checks_before_the_others(toy_root: Path) -> None:

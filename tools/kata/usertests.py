@@ -314,12 +314,25 @@ def _bug_runs(
             )
         return _bug_verdict(run)
 
-    todo = [bug for bug in bugs if bug_key(bug) not in stored]
+    todo = _longest_first(
+        [bug for bug in bugs if bug_key(bug) not in stored], hints.get("seconds", {}), kata
+    )
     fresh = dict(zip((bug_key(b) for b in todo), pool.map(verdict, todo), strict=True))
     verdicts = {bug.id: fresh.get(bug_key(bug)) or dict(stored[bug_key(bug)]) for bug in bugs}
     for bug in bugs:
         verdicts[bug.id]["key"] = bug_key(bug)
     return verdicts, bool(todo)
+
+
+def _longest_first(bugs: list[Bug], seconds: Mapping[str, float], kata: Kata) -> list[Bug]:
+    """`bugs` in the order their runs start: the longest first, so that none starts last and
+    keeps the grade waiting. A run's length is its tests' time in the previous grade of the
+    file; a bug without one is guessed longer if it breaks a cost clause (timing tests catch
+    those, and a slow solution makes them slow)."""
+    return sorted(
+        bugs,
+        key=lambda bug: (-float(seconds.get(bug.id, 0.0)), bug.clause not in kata.cost_clauses),
+    )
 
 
 def _take_bugs(
@@ -352,9 +365,16 @@ def _keep(
     (the order of the next grade's bug runs). A stopped or incomplete run is never kept."""
     cache = job.cache
     catchers = {bug: str(v["by"]) for bug, v in verdicts.items() if v.get("by")}
-    if catchers:
-        previous = cache.hints(job.hints_name).get("catchers", {})
-        cache.note(job.hints_name, {"catchers": {**previous, **catchers}})
+    seconds = {bug: float(v.get("tests_s", 0.0)) for bug, v in verdicts.items()}
+    if verdicts:
+        previous = cache.hints(job.hints_name)
+        cache.note(
+            job.hints_name,
+            {
+                "catchers": {**previous.get("catchers", {}), **catchers},
+                "seconds": {**previous.get("seconds", {}), **seconds},
+            },
+        )
     if stopping() or not reference.get("complete") or reference.get("error"):
         return
     complete = {v["key"]: dict(v) for v in verdicts.values() if v.get("complete")}
