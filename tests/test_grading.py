@@ -173,6 +173,25 @@ def test_a_method_that_hangs_on_every_call_is_waited_for_once(
     assert elapsed < 15, elapsed
 
 
+@pytest.mark.parametrize("shards", [2, 5])
+def test_shards_share_the_checks_and_give_the_same_verdicts_in_the_same_order(
+    toy_root: Path, tmp_path: Path, shards: int
+) -> None:
+    # 5 shards for the toy's 3 checks: a shard may have none.
+    kata = load_kata("toy", toy_root)
+    wrong = tmp_path / "solution.py"
+    wrong.write_text(
+        kata.reference.read_text(encoding="utf-8").replace("return old", "return 0"),
+        encoding="utf-8",
+    )
+    for solution in (kata.reference, wrong):
+        alone = run_suite(kata.hidden_suite, solution, kata=kata, seed=1)
+        shared = run_suite(kata.hidden_suite, solution, kata=kata, seed=1, shards=shards)
+        assert not shared.error
+        assert [(c.id, c.status) for c in shared.checks] == [(c.id, c.status) for c in alone.checks]
+    assert {c.status for c in alone.checks} == {"pass", "fail"}, "the wrong solution failed none"
+
+
 def test_check_names_keep_parameter_quotes_and_state_machines_are_named_after_their_class(
     toy_root: Path, tmp_path: Path
 ) -> None:

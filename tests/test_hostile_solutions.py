@@ -472,10 +472,14 @@ def test_ctrl_c_stops_the_run_cleanly_with_a_partial_report_and_no_orphaned_proc
         grading.wait()
     text = "".join([*printed, rest])
     assert grading.returncode == 130, text
-    plural = "s" * (hostile["checks"] != 1)
-    assert f"error: interrupted after {hostile['checks']} check{plural}" in text, text
-    if hostile["checks"]:
-        assert f"Level 1 {hostile['checks']}/{hostile['checks']}" in text, text
+    # Two processes share the checks: how many had finished when the signal came depends on how
+    # they ran, but the report counts those and no other, and a check stopped by the interrupt
+    # is no failing verdict.
+    done = re.search(r"error: interrupted after (\d+) checks?\b", text)
+    assert done is not None and int(done.group(1)) <= hostile["checks"], text
+    if int(done.group(1)):
+        assert f"Level 1 {done.group(1)}/{done.group(1)}" in text, text
+    assert "✗" not in text, text
     assert "reproduce: kata grade toy" in text, text
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and any(_alive(pid) for pid in started):

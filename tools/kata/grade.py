@@ -245,6 +245,7 @@ class _Job:
                 level=self.level,
                 limits=self.limits,
                 on_check=on_check,
+                shards=HIDDEN_SHARDS,
                 clock=clock,
             )
             report.phases["hidden checks"] = clock() - start
@@ -283,6 +284,10 @@ class _Job:
             run.notes.append(note)
             report.phases["the reference on the slow checks"] = clock() - phase
 
+
+HIDDEN_SHARDS = 2
+"""Grading processes that share the hidden checks: a grade waits on the slowest, and on a
+2-core machine one process leaves a core idle while the learner's tests are reused."""
 
 KILLED_PARENT = (
     "a test killed the process that started it (os.kill(os.getppid(), ...)): that is the "

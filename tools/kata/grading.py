@@ -22,6 +22,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +31,7 @@ from typing import Any
 from kata import scratch
 from kata.catalog import Kata, clause_level
 from kata.errors import SolutionError
-from kata.sandbox import DEFAULT_LIMITS, Limits, Process, child_env
+from kata.sandbox import DEFAULT_LIMITS, Limits, Process, child_env, stop_all, stopping
 
 Clock = Callable[[], float]
 
@@ -326,6 +327,7 @@ def run_suite(
     examples_first: bool = False,
     first: Sequence[str] = (),
     plain_asserts: bool = False,
+    shards: int = 1,
     clock: Clock = time.monotonic,
 ) -> SuiteRun:
     """Run the pytest suite at `suite` (a folder or one test file) against `solution`.
@@ -342,8 +344,11 @@ def run_suite(
     skips pytest's assertion rewriting (a failed ``assert`` fails the same, with a plainer
     message, and the test file is not rewritten at each start: for runs where only pass or fail
     matters). When `kata` is
-    given, the file is first probed for the kata's exports. Cost: one process, plus one more per
-    check that hangs or crashes its process. The probe counts towards ``limits.run_seconds``.
+    given, the file is first probed for the kata's exports. With `shards` (not with
+    `stop_at_first_failure`), that many processes share the checks, each taking every
+    `shards`-th of the run's order, and the checks come back in that order. Cost: one process per
+    shard, plus one more per check that hangs or crashes its process. The probe counts towards
+    ``limits.run_seconds``.
     """
     ensure_python_file(solution)
     deadline = clock() + limits.run_seconds
@@ -366,24 +371,58 @@ def run_suite(
             only=only,
             level=level,
         )
-        result = _run_checks(
-            _Run(
-                workdir,
-                private,
-                target,
-                seed,
-                profile,
-                options,
-                limits,
-                source=solution.read_text(encoding="utf-8"),
-            ),
-            charge=(lambda check: charge_to_cost([check], kata)) if kata else lambda check: None,
-            deadline=deadline,
-            on_check=on_check,
-            clock=clock,
-        )
+        source = solution.read_text(encoding="utf-8")
+        count = 1 if stop_at_first_failure else max(1, shards)
+        lock = threading.Lock()
+
+        def shard(index: int) -> SuiteRun:
+            folder, extra = private, []
+            if count > 1:
+                folder, extra = private / f"shard-{index}", ["--kata-shard", f"{index}/{count}"]
+                folder.mkdir()
+            return _run_checks(
+                _Run(workdir, folder, target, seed, profile, options + extra, limits, source),
+                charge=(lambda check: charge_to_cost([check], kata)) if kata else lambda c: None,
+                deadline=deadline,
+                on_check=locked,
+                clock=clock,
+            )
+
+        def locked(check: Check) -> None:
+            with lock:
+                if not stopping():  # once stopped, a shard's killed check is no verdict
+                    on_check(check)
+
+        result = shard(0) if count == 1 else _merged(_in_threads(shard, count))
         result.notes[:0] = notes
         return result
+
+
+def _in_threads(run: Callable[[int], SuiteRun], count: int) -> list[SuiteRun]:
+    """`run(0)` .. `run(count - 1)` at once; on Ctrl-C every grading process is stopped first."""
+    pool = ThreadPoolExecutor(max_workers=count)
+    try:
+        return list(pool.map(run, range(count)))
+    except BaseException:
+        stop_all()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _merged(runs: list[SuiteRun]) -> SuiteRun:
+    """One run of the shards' `runs` (shard k ran positions k, k+n, ...): their checks in the
+    run's order, the first error, every problem."""
+    checks = [
+        c for row in itertools.zip_longest(*(r.checks for r in runs)) for c in row if c is not None
+    ]
+    return SuiteRun(
+        checks=checks,
+        error=next((r.error for r in runs if r.error), ""),
+        problems=[p for r in runs for p in r.problems],
+        notes=list(dict.fromkeys(n for r in runs for n in r.notes)),
+        output="\n".join(r.output for r in runs if r.output),
+    )
 
 
 def charge_to_cost(checks: Sequence[Check], kata: Kata) -> None:

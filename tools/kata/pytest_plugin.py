@@ -135,6 +135,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="JSON file: check ids to run before the others, in this order",
     )
     group.addoption(
+        "--kata-shard",
+        default=None,
+        help="K/N: run only the checks at positions K, K+N, K+2N, ... of the run's order",
+    )
+    group.addoption(
         "--kata-no-shrink",
         action="store_true",
         help="report the first failing example unshrunk (only pass or fail matters)",
@@ -250,14 +255,10 @@ def check_info(item: pytest.Item) -> dict[str, Any]:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     level = config.getoption("--kata-level")
-    only_path = config.getoption("--kata-only")
-    only = set(json.loads(Path(only_path).read_text())) if only_path else None
     keep: list[pytest.Item] = []
     drop: list[pytest.Item] = []
     for item in items:
-        info = check_info(item)
-        wanted = (level is None or info["level"] <= level) and (only is None or item.nodeid in only)
-        (keep if wanted else drop).append(item)
+        (keep if level is None or check_info(item)["level"] <= level else drop).append(item)
     if config.getoption("--kata-examples-first"):
         keep.sort(key=is_property)  # stable: example-based tests first, each group in file order
     keep.sort(key=lambda item: check_info(item)["level"])
@@ -265,6 +266,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if first_path:
         rank = {nodeid: i for i, nodeid in enumerate(json.loads(Path(first_path).read_text()))}
         keep.sort(key=lambda item: rank.get(item.nodeid, len(rank)))
+    shard = config.getoption("--kata-shard")
+    if shard:  # on the whole order, before --kata-only: a process started again keeps its shard
+        index, count = (int(part) for part in shard.split("/"))
+        drop += [item for i, item in enumerate(keep) if i % count != index]
+        keep = keep[index::count]
+    only_path = config.getoption("--kata-only")
+    if only_path:
+        only = set(json.loads(Path(only_path).read_text()))
+        drop += [item for item in keep if item.nodeid not in only]
+        keep = [item for item in keep if item.nodeid in only]
     if drop:
         config.hook.pytest_deselected(items=drop)
     items[:] = keep
