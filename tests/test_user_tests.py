@@ -434,6 +434,46 @@ def test_the_bug_runs_that_took_longest_start_first_and_cost_clause_bugs_when_un
     assert started({}, kata) == [b.id for b in bugs]
 
 
+AT_EXIT = """
+import atexit
+import os
+import threading
+import time
+
+from solution import RunningTotal
+
+
+def _note(what: str) -> None:
+    with open(os.environ["KATA_TEST_NOTES"], "a", encoding="utf-8") as notes:
+        notes.write(what + "\\n")
+
+
+atexit.register(_note, "exit handler")
+
+
+def _late() -> None:
+    time.sleep(0.3)
+    _note("thread")
+
+
+def test_starts_a_thread_that_ends_after_the_test() -> None:
+    threading.Thread(target=_late).start()
+    assert RunningTotal().add(1) == 1
+"""
+
+
+def test_a_run_ends_as_python_does_threads_joined_then_exit_handlers(
+    toy_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A forked run skips the interpreter's module teardown, not what a test can see of its exit.
+    notes = tmp_path / "notes.txt"
+    monkeypatch.setenv("KATA_TEST_NOTES", str(notes))
+    kata = load_kata("toy", toy_root)
+    run = run_suite(toy_tests(tmp_path, AT_EXIT), kata.reference, seed=1)
+    assert [c.status for c in run.checks] == ["pass"] and not run.problems, run
+    assert notes.read_text(encoding="utf-8").splitlines() == ["thread", "exit handler"]
+
+
 def test_first_runs_the_named_checks_before_the_others(toy_root: Path) -> None:
     kata = load_kata("toy", toy_root)
     seen: list[str] = []
