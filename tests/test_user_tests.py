@@ -15,14 +15,15 @@ from pathlib import Path
 
 import pytest
 
+from kata import grade as grading_job
 from kata.bugcache import RunCache
 from kata.catalog import Kata, kata_ids, load_kata
 from kata.cli import main
 from kata.grading import run_suite
 from kata.planted import load_bugs
 from kata.report import UserTests
-from kata.sandbox import Limits
-from kata.usertests import _longest_first, grade_user_tests
+from kata.sandbox import DEFAULT_LIMITS, Limits
+from kata.usertests import _longest_first, grade_user_tests, hints_name
 
 THOROUGH = """
 from solution import RunningTotal
@@ -472,6 +473,28 @@ def test_a_run_ends_as_python_does_threads_joined_then_exit_handlers(
     run = run_suite(toy_tests(tmp_path, AT_EXIT), kata.reference, seed=1)
     assert [c.status for c in run.checks] == ["pass"] and not run.problems, run
     assert notes.read_text(encoding="utf-8").splitlines() == ["thread", "exit handler"]
+
+
+def test_the_hidden_checks_take_two_processes_unless_the_learners_tests_took_a_second(
+    toy_root: Path, tmp_path: Path
+) -> None:
+    kata = load_kata("toy", toy_root)
+    tests = toy_tests(tmp_path, THOROUGH)
+    cache = tmp_path / "cache"
+
+    def shards(graded: Path | None) -> int:
+        job = grading_job._Job(
+            kata, kata.reference, "reference", 1, "quick", None, DEFAULT_LIMITS, False, False,
+            graded, None, cache, False,
+        )  # fmt: skip
+        return job.hidden_shards()
+
+    assert shards(None) == 2
+    assert shards(tests) == 1, "a first run of the file may be the longer part"
+    grade_user_tests(kata, tests, seed=1, cache_dir=cache)
+    assert shards(tests) == 2, "two quick tests kept the hidden checks in one process"
+    RunCache(cache).note(hints_name(kata, tests), {"reference_s": 3.0})
+    assert shards(tests) == 1
 
 
 def test_first_runs_the_named_checks_before_the_others(toy_root: Path) -> None:

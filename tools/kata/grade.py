@@ -17,7 +17,7 @@ from kata.grading import Check, Clock, SuiteRun, ensure_python_file, run_suite
 from kata.model import MissedBug
 from kata.report import Report, UserTests
 from kata.sandbox import DEFAULT_LIMITS, Limits, allow_starts, fork_server_deaths, stop_all
-from kata.usertests import bugs_for_level, grade_user_tests
+from kata.usertests import bugs_for_level, grade_user_tests, reference_seconds
 
 PROFILES = ("quick", "thorough")
 PROFILE_LIMITS = {
@@ -245,7 +245,7 @@ class _Job:
                 level=self.level,
                 limits=self.limits,
                 on_check=on_check,
-                shards=HIDDEN_SHARDS,
+                shards=self.hidden_shards(),
                 clock=clock,
             )
             report.phases["hidden checks"] = clock() - start
@@ -265,6 +265,16 @@ class _Job:
             report.error = "the hidden suite ran no checks"
         report.duration_s = clock() - start
         return report
+
+    def hidden_shards(self) -> int:
+        """HIDDEN_SHARDS, or 1 beside a run of the learner's tests on the solution that is
+        likely the longer part of the grade (it took SHARED_CORE_SECONDS or more on the reference
+        last time, or it is the first run of that file): a process of its own keeps it a core."""
+        if self.tests is None:
+            return HIDDEN_SHARDS
+        origin = Path(self.tests_label) if self.tests_label else self.tests
+        seconds = reference_seconds(self.kata, origin, self.tests_cache)
+        return HIDDEN_SHARDS if seconds is not None and seconds < SHARED_CORE_SECONDS else 1
 
     def time_slow_checks(
         self, report: Report, run: SuiteRun, deadline: float, clock: Clock
@@ -287,7 +297,10 @@ class _Job:
 
 HIDDEN_SHARDS = 2
 """Grading processes that share the hidden checks: a grade waits on the slowest, and on a
-2-core machine one process leaves a core idle while the learner's tests are reused."""
+2-core machine one process leaves a core idle while the learner's tests are quick or reused."""
+SHARED_CORE_SECONDS = 1.0
+"""A learner's test file that took this long on the reference keeps a core for its run on the
+solution: the hidden checks then run in one process."""
 
 KILLED_PARENT = (
     "a test killed the process that started it (os.kill(os.getppid(), ...)): that is the "

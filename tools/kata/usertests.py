@@ -274,7 +274,19 @@ class _Job:
     @property
     def hints_name(self) -> str:
         """Where the hints of this test file are kept (by kata and path, not by content)."""
-        return f"{self.kata.id}\0{self.origin.resolve()}"
+        return hints_name(self.kata, self.origin)
+
+
+def hints_name(kata: Kata, tests: Path) -> str:
+    """The name the hints of the learner's test file `tests` are kept under (see `RunCache`)."""
+    return f"{kata.id}\0{tests.resolve()}"
+
+
+def reference_seconds(kata: Kata, tests: Path, cache_dir: Path | None) -> float | None:
+    """How long the learner's tests at `tests` (their own path) took on the reference in the
+    last grade of that file that ran them (the sum of their times); None if none is kept."""
+    seconds = RunCache(cache_dir).hints(hints_name(kata, tests)).get("reference_s")
+    return float(seconds) if isinstance(seconds, int | float) else None
 
 
 def _bug_runs(
@@ -373,6 +385,7 @@ def _keep(
             {
                 "catchers": {**previous.get("catchers", {}), **catchers},
                 "seconds": {**previous.get("seconds", {}), **seconds},
+                "reference_s": sum(float(c["seconds"]) for c in reference["checks"]),
             },
         )
     if stopping() or not reference.get("complete") or reference.get("error"):
