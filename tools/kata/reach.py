@@ -226,8 +226,8 @@ class Prior:
         timed = clause in self.cost_clauses
 
         def key(nodeid: str) -> tuple[bool, bool, float]:
+            near = names is None or reaches(nodeid, self._tests, names)
             used = _lookup(nodeid, self._tests)
-            near = names is None or used is None or bool(used & names)
             times = timed and used is not None and bool(used & TIMERS)
             likeness = sum(self._rarity.get(w, 0.0) for w in _test_words(nodeid) & wanted)
             return (not near, not times, -likeness)
