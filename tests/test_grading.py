@@ -16,7 +16,7 @@ import pytest
 
 from kata.catalog import load_kata
 from kata.cli import main
-from kata.grading import hung_code, run_suite, stuck_at
+from kata.grading import HUNG_CALL_SECONDS, hung_call_seconds, hung_code, run_suite, stuck_at
 from kata.sandbox import Limits
 
 SLOW_ADD = '''
@@ -338,6 +338,12 @@ def test_a_hang_is_waited_for_once_whatever_name_holds_the_hanging_code(
     assert all(c.status == "error" and c.timed_out for c in guarded)
     # One full per-check limit, a short wait, then no wait: seven checks at 3 s would be 21 s.
     assert elapsed < 15, elapsed
+
+
+def test_the_guarded_call_stops_well_inside_the_check_limit() -> None:
+    for check_seconds in (0.5, 1, 3, 10, 60):
+        assert 0 < hung_call_seconds(check_seconds) <= check_seconds / 4
+    assert hung_call_seconds(10) == HUNG_CALL_SECONDS
 
 
 def test_hung_code_names_the_function_the_check_called_and_the_one_that_looped() -> None:

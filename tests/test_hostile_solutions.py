@@ -87,6 +87,7 @@ class Case:
     check_timeout: float = 1.0
     each_check: bool = False
     one_check: bool = False
+    limit_waits: int | None = None
 
     def __str__(self) -> str:
         return self.id
@@ -108,6 +109,7 @@ def load_corpus() -> tuple[list[Case], list[dict[str, Any]]]:
             check_timeout=float(c.get("check_timeout", CHECK_TIMEOUT)),
             each_check=c.get("each_check", False),
             one_check=c.get("one_check", False),
+            limit_waits=c.get("limit_waits"),
         )
         for c in data["case"]
     ]
@@ -360,6 +362,9 @@ def test_a_hostile_solution_gets_a_clear_verdict_in_bounded_time_and_loses_nothi
     if case.each_check:
         assert tests, context
         assert not unrun, f"checks without a verdict of their own: {unrun}\n{context}"
+    if case.limit_waits is not None:
+        waited = [t["name"] for t in tests if "s limit per check" in str(t.get("message"))]
+        assert len(waited) <= case.limit_waits, f"waited in full for {waited}\n{context}"
     if case.one_check:
         blamed = [
             t["name"]

@@ -553,7 +553,7 @@ def _launch(number: int, progress: _Progress, run: _Run) -> _Attempt:
             "--kata-hung",
             json.dumps(progress.hung),
             "--kata-hung-seconds",
-            f"{max(HUNG_CALL_SECONDS, limits.check_seconds / 10):g}",
+            f"{hung_call_seconds(limits.check_seconds):g}",
         ]
     if progress.checks is not None:
         only = private / f"only-{number}.json"
@@ -580,38 +580,53 @@ def _take(
     elif event == "start":
         attempt.current, attempt.started, attempt.examples = str(record.get("id")), clock(), 0
         attempt.memory_at_start = attempt.proc.peak_memory_bytes
+    elif event == "strike":
+        # Counted when the guard stops the call: the process may yet be stopped before the
+        # check's result is in, and the next process must know.
+        key = str(record.get("key"))
+        progress.hung[key] = progress.hung.get(key, 0) + 1
     elif event == "progress" and record.get("id") == attempt.current:
         attempt.examples = int(record.get("examples", 0))
     elif event == "result" and checks is not None and record.get("id") in checks:
-        check = checks[str(record["id"])]
-        # An exception raised inside the solution is an error; a wrong answer a fail.
-        outcome = record.get("outcome")
-        undecided = outcome == "undecided"
-        check.status = (
-            "pass"
-            if outcome == "passed"
-            else "error"
-            if record.get("where") or undecided
-            else "fail"
+        _take_result(
+            record, checks[str(record["id"])], attempt, progress, on_check=on_check, clock=clock
         )
-        if undecided:
-            check.tested = list(check.clauses)
-        if "clauses" in record:
-            check.clauses = [str(c) for c in record["clauses"]] or check.clauses
-        check.cause = list(check.clauses) if undecided else []
-        if outcome == "hung":
-            check.status, check.timed_out, check.hung = "error", True, str(record.get("hung"))
-        check.skipped = outcome == "skipped"
-        check.message = str(record.get("message", ""))
-        check.example = str(record.get("example", ""))
-        check.where = str(record.get("where", ""))
-        check.output = str(record.get("output", ""))
-        check.duration_s = round(clock() - attempt.started, 3)
-        attempt.current = None
-        progress.finish(check, on_check)
     elif event == "done":
         attempt.finished_at = clock()
         attempt.threads = [str(t) for t in record.get("threads", [])]
+
+
+def _take_result(
+    record: dict[str, Any],
+    check: Check,
+    attempt: _Attempt,
+    progress: _Progress,
+    *,
+    on_check: Callable[[Check], None],
+    clock: Clock,
+) -> None:
+    """Give `check` the verdict of its result record."""
+    # An exception raised inside the solution is an error; a wrong answer a fail.
+    outcome = record.get("outcome")
+    undecided = outcome == "undecided"
+    check.status = (
+        "pass" if outcome == "passed" else "error" if record.get("where") or undecided else "fail"
+    )
+    if undecided:
+        check.tested = list(check.clauses)
+    if "clauses" in record:
+        check.clauses = [str(c) for c in record["clauses"]] or check.clauses
+    check.cause = list(check.clauses) if undecided else []
+    if outcome == "hung":
+        check.status, check.timed_out, check.hung = "error", True, str(record.get("hung"))
+    check.skipped = outcome == "skipped"
+    check.message = str(record.get("message", ""))
+    check.example = str(record.get("example", ""))
+    check.where = str(record.get("where", ""))
+    check.output = str(record.get("output", ""))
+    check.duration_s = round(clock() - attempt.started, 3)
+    attempt.current = None
+    progress.finish(check, on_check)
 
 
 def _follow(
@@ -657,8 +672,16 @@ def _follow(
 
 STACK_WAIT_SECONDS = 1.0
 HUNG_CALL_SECONDS = 1.0
-"""After a method hung in one check, how long one call of it may take in later checks (or a
-tenth of the per-check limit, if that is longer); after a second hang it is not called again."""
+"""After a method hung in one check, how long one call of it may take in later checks (see
+`hung_call_seconds`); after a second hang it is not called again."""
+
+
+def hung_call_seconds(check_seconds: float) -> float:
+    """How long one call of code that hung before may take: HUNG_CALL_SECONDS or a tenth of the
+    per-check limit, whichever is longer, but at most a quarter of that limit. The check must
+    outlive the call: its setup ran before the call, and pytest still reports the stopped call
+    after it, and a check the per-check limit stops is waited for in full and costs a restart."""
+    return min(max(HUNG_CALL_SECONDS, check_seconds / 10), check_seconds / 4)
 
 
 def _dump_stacks(attempt: _Attempt, workdir: Path, clock: Clock) -> None:

@@ -7,6 +7,8 @@ about). The runner never parses the process's stdout. Records, in order:
 - ``{"event": "collected", "checks": [{"id", "name", "clauses", "level", "kind"}]}``
 - ``{"event": "collect_error", "message"}`` for a test module that failed to import
 - ``{"event": "start", "id"}`` before each check
+- ``{"event": "strike", "key"}`` the moment a guarded call (``--kata-hung``) is stopped, so the
+  grader counts it even if the process is stopped before the check's result is in
 - ``{"event": "progress", "id", "examples"}`` after each example a Hypothesis check has run, so the
   grader can say how far a check that ran out of time got
 - ``{"event": "result", "id", "outcome", "message", "example", "where", "output"}``
@@ -324,6 +326,7 @@ def _guard(name: str, method: Any, key: str | None = None) -> Any:
             return method(*args, **kwargs)
         except HungCall:
             _state.strikes[key] = _state.strikes.get(key, 0) + 1
+            _emit({"event": "strike", "key": key})
             _state.hung_in.setdefault(
                 _state.current,
                 (
