@@ -475,6 +475,25 @@ def test_a_run_ends_as_python_does_threads_joined_then_exit_handlers(
     assert notes.read_text(encoding="utf-8").splitlines() == ["thread", "exit handler"]
 
 
+MAPPED = """
+import inspect
+
+
+def test_the_preloaded_modules_are_already_mapped_to_their_files() -> None:
+    assert "numpy" in inspect._filesbymodname
+"""
+
+
+def test_a_run_finds_the_preloaded_modules_files_mapped_as_a_traceback_needs_them(
+    toy_root: Path, tmp_path: Path
+) -> None:
+    # The first traceback of a process maps every loaded module to its file (`inspect`): the fork
+    # server did it once, so a run whose test fails does not pay for it again.
+    kata = load_kata("toy", toy_root)
+    run = run_suite(toy_tests(tmp_path, MAPPED), kata.reference, seed=1)
+    assert [c.status for c in run.checks] == ["pass"], run
+
+
 def test_the_hidden_checks_take_two_processes_unless_the_learners_tests_took_a_second(
     toy_root: Path, tmp_path: Path
 ) -> None:
