@@ -55,10 +55,16 @@ def wait_for(what: str, condition: Callable[[], object], timeout: float = PATIEN
         time.sleep(0.1)
 
 
-def kata(root: Path, tmp: Path, home: Path, *argv: str) -> subprocess.Popen[bytes]:
+IGNORING_SIGINT = ["bash", "-c", 'trap "" INT; exec "$@"', "bash"]
+"""Runs its arguments with SIGINT ignored, as a script's background job starts them."""
+
+
+def kata(
+    root: Path, tmp: Path, home: Path, *argv: str, start: tuple[str, ...] = ()
+) -> subprocess.Popen[bytes]:
     env = {**os.environ, "KATA_HOME": str(home), "TMPDIR": str(tmp)}
     return subprocess.Popen(
-        [sys.executable, "-m", "kata.cli", "--root", str(root), *argv],
+        [*start, sys.executable, "-m", "kata.cli", "--root", str(root), *argv],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -78,14 +84,20 @@ def tmp(tmp_path: Path) -> Path:
     return folder
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+@pytest.mark.parametrize(
+    "sig",
+    [signal.SIGTERM, signal.SIGHUP, signal.SIGINT],
+    ids=["SIGTERM", "SIGHUP", "SIGINT started ignored"],
+)
 def test_a_signal_stops_a_grade_of_a_hanging_solution_and_leaves_nothing(
     toy_root: Path, tmp_path: Path, tmp: Path, sig: int
 ) -> None:
+    # SIGINT is sent to a grade started with it ignored: Ctrl-C must work however it started.
     hang = tmp_path / "hang.py"
     hang.write_text(HANG)
+    start = tuple(IGNORING_SIGINT) if sig == signal.SIGINT else ()
     grade = kata(toy_root, tmp, tmp_path / "home", "grade", "toy", "--solution", str(hang),
-                 "--no-quality", "--seed", "1")  # fmt: skip
+                 "--no-quality", "--seed", "1", start=start)  # fmt: skip
     wait_for("a grading process", lambda: working_in(tmp))
     time.sleep(1.0)
     grade.send_signal(sig)

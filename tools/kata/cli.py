@@ -128,8 +128,9 @@ def main(
 
 
 def entrypoint() -> None:
-    """Console-script entry point: SIGTERM and SIGHUP stop the command as Ctrl-C does."""
-    for sig in (signal.SIGTERM, signal.SIGHUP):
+    """Console-script entry point: SIGTERM and SIGHUP stop the command as Ctrl-C does, and so
+    does SIGINT where the command was started with it ignored (a background job of a script)."""
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, signal.default_int_handler)
     raise SystemExit(main(sys.argv[1:]))
 
