@@ -113,6 +113,21 @@ def test_tests_that_fail_on_the_reference_are_set_aside_and_earn_no_credit(
     assert "none of your tests passes on the reference" in out
 
 
+def test_the_time_line_adds_up_to_the_grade_and_the_runs_alongside_are_apart(
+    toy_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    grade_tests(toy_root, THOROUGH, tmp_path)
+    lines = capsys.readouterr().out.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("time: "))
+    parts = [p.rsplit(" ", 2) for p in lines[at].removeprefix("time: ").split(" · ")]
+    own = {name: float(seconds) for name, seconds, _ in parts}
+    total = float(re.search(r"^pass in (\d+\.\d) s", lines[at + 2])[1])  # type: ignore[index]
+    assert "hidden checks" in own and "then waiting for your tests' runs" in own, lines[at]
+    # Each phase is rounded to 0.1 s on its own, and the total is taken a moment later.
+    assert abs(sum(own.values()) - total) <= 0.3, lines[at : at + 3]
+    assert lines[at + 1].startswith("  meanwhile, in processes of their own: your tests on")
+
+
 def test_one_test_failing_on_the_reference_does_not_withhold_the_credit_of_the_others(
     toy_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

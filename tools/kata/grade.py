@@ -160,7 +160,7 @@ class _SideRuns:
             report.set_aside_sources = test_sources(
                 self.tests_path, report.user_tests.failing_on_reference
             )
-            report.phases["waiting for your tests' runs (they run alongside)"] = clock() - phase
+            report.phases["then waiting for your tests' runs"] = clock() - phase
 
 
 @dataclass(frozen=True)

@@ -370,10 +370,14 @@ class Printer:
             self.line(
                 f"time: {report.elapsed_minutes:.0f} min of your {self.kata.minutes} min budget"
             )
-        phases = report.all_phases()
-        if len(phases) > 1:
-            spent = " · ".join(f"{name} {seconds:.1f} s" for name, seconds in phases.items())
+        # The grade's own phases follow one another; the learner's tests' runs overlap them.
+        alongside = report.user_tests.phases if report.user_tests is not None else {}
+        if len(report.phases) + len(alongside) > 1:
+            spent = " · ".join(f"{name} {s:.1f} s" for name, s in report.phases.items())
             self.line(f"time: {spent}")
+        if alongside:
+            spent = " · ".join(f"{name} {s:.1f} s" for name, s in alongside.items())
+            self.line(f"  meanwhile, in processes of their own: {spent}")
         self.line(f"{report.status} in {report.duration_s:.1f} s · reproduce: {report.reproduce()}")
 
     def user_tests(self, tests: UserTests, report: Report) -> None:
