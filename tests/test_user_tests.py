@@ -128,6 +128,27 @@ def test_the_time_line_adds_up_to_the_grade_and_the_runs_alongside_are_apart(
     assert lines[at + 1].startswith("  meanwhile, in processes of their own: your tests on")
 
 
+@pytest.mark.parametrize(
+    ("bugs", "said"),
+    [(["a"], "1 bug was caught only by a property-based test"),
+     (["a", "b"], "2 bugs were caught only by a property-based test")],
+)  # fmt: skip
+def test_the_bugs_only_a_property_caught_are_counted_in_words_that_agree(
+    toy_root: Path, bugs: list[str], said: str
+) -> None:
+    import io
+
+    from kata.report import Printer, Report
+
+    kata = load_kata("toy", toy_root)
+    tests = UserTests(file="test_mine.py", passed_on_reference=True, bugs_caught=2, bugs_total=2,
+                      bugs_run=2, caught_by_property_only=bugs)  # fmt: skip
+    out = io.StringIO()
+    Printer(kata, stream=out, colour=False).user_tests(tests, Report(kata, "x", 1, "quick"))
+    assert said in out.getvalue(), out.getvalue()
+    assert ("miss it;" in out.getvalue()) == (len(bugs) == 1)
+
+
 def test_one_test_failing_on_the_reference_does_not_withhold_the_credit_of_the_others(
     toy_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

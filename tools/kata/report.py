@@ -462,10 +462,12 @@ class Printer:
                 f"{self.kata.id}` tells one at a time (counted), `--hints` all"
             )
         if tests.caught_by_property_only:
+            n = len(tests.caught_by_property_only)
+            what = "1 bug was" if n == 1 else f"{n} bugs were"
+            them = "it" if n == 1 else "them"
             self.line(
-                f"  {len(tests.caught_by_property_only)} of the bugs caught were caught only by a "
-                "property-based test, so the catch depends on the seed (another seed may miss "
-                "them; an example-based test pins them down):"
+                f"  {what} caught only by a property-based test, so the catch depends on the "
+                f"seed (another seed may miss {them}; an example-based test pins {them} down):"
             )
             for hint in tests.caught_by_property_only:
                 self.line(f"    {hint}")
