@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import random
@@ -21,7 +22,7 @@ from kata.catalog import Kata, kata_ids, load_kata
 from kata.cli import main
 from kata.grading import run_suite
 from kata.planted import load_bugs
-from kata.report import UserTests
+from kata.report import Printer, Report, UserTests
 from kata.sandbox import DEFAULT_LIMITS, Limits
 from kata.usertests import _longest_first, grade_user_tests, hints_name
 
@@ -136,10 +137,6 @@ def test_the_time_line_adds_up_to_the_grade_and_the_runs_alongside_are_apart(
 def test_the_bugs_only_a_property_caught_are_counted_in_words_that_agree(
     toy_root: Path, bugs: list[str], said: str
 ) -> None:
-    import io
-
-    from kata.report import Printer, Report
-
     kata = load_kata("toy", toy_root)
     tests = UserTests(file="test_mine.py", passed_on_reference=True, bugs_caught=2, bugs_total=2,
                       bugs_run=2, caught_by_property_only=bugs)  # fmt: skip
